@@ -1,0 +1,31 @@
+// The C surface swift-uring imports. liburing.h imports almost whole; this file adds
+// only what the Swift importer cannot reach, one line of reason each.
+#ifndef SWIFT_URING_SHIM_H
+#define SWIFT_URING_SHIM_H
+
+// Must precede liburing.h: without it glibc's fd_set is declared twice for any target
+// that also imports Glibc or Foundation, and the build fails.
+#include <features.h>
+#include <liburing.h>
+#include <stdint.h>
+
+// IOSQE_* are macros over enum constants (1U << IOSQE_*_BIT), which Swift does not import.
+static const uint8_t CURING_IOSQE_FIXED_FILE = IOSQE_FIXED_FILE;
+static const uint8_t CURING_IOSQE_IO_DRAIN = IOSQE_IO_DRAIN;
+static const uint8_t CURING_IOSQE_IO_LINK = IOSQE_IO_LINK;
+static const uint8_t CURING_IOSQE_IO_HARDLINK = IOSQE_IO_HARDLINK;
+static const uint8_t CURING_IOSQE_ASYNC = IOSQE_ASYNC;
+static const uint8_t CURING_IOSQE_BUFFER_SELECT = IOSQE_BUFFER_SELECT;
+static const uint8_t CURING_IOSQE_CQE_SKIP_SUCCESS = IOSQE_CQE_SKIP_SUCCESS;
+
+// A cast macro ((__u64) -1): Swift imports no cast macros. liburing reserves it.
+static const uint64_t CURING_LIBURING_UDATA_TIMEOUT = LIBURING_UDATA_TIMEOUT;
+
+// io_uring_for_each_cqe is a for-loop macro; this reads the CQE at a ring index the
+// same way (IO_URING_READ_ONCE of the tail is done by io_uring_cq_ready in Swift).
+static inline struct io_uring_cqe *curing_cqe_at(struct io_uring *ring, unsigned index) {
+    unsigned shift = (ring->flags & IORING_SETUP_CQE32) ? 1 : 0;
+    return &ring->cq.cqes[(index & ring->cq.ring_mask) << shift];
+}
+
+#endif

@@ -1,0 +1,50 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+// Warnings fail the build of this package's own targets. SwiftPM ignores these
+// settings when swift-uring is built as someone else's dependency.
+let strict: [SwiftSetting] = [
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "swift-uring",
+    products: [
+        .library(name: "URing", targets: ["URing"]),
+        .library(name: "URingExecutor", targets: ["URingExecutor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLiburing",
+            path: "CLiburing",
+            pkgConfig: "liburing",
+            providers: [.apt(["liburing-dev"])]
+        ),
+        .target(
+            name: "URingExecutor",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "URing",
+            dependencies: [
+                "CLiburing",
+                "URingExecutor",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "URingTests",
+            dependencies: ["URing", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "URingExecutorTests",
+            dependencies: ["URingExecutor"],
+            swiftSettings: strict
+        ),
+    ]
+)

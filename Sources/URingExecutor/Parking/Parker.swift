@@ -1,0 +1,23 @@
+// The seam between the scheduler and whatever a worker sleeps on.
+//
+// A worker owns exactly one Parker. `park` and `poll` are called only by that worker's
+// thread; `unpark` may be called from any thread at any time. The io_uring runtime
+// plugs its per-worker ring in here (it parks in io_uring_submit_and_wait and is woken
+// through an eventfd); ConditionParker is the standalone implementation.
+
+/// Where a worker thread sleeps when it has nothing to run, and how it hears of events.
+public protocol Parker: AnyObject, Sendable {
+    /// Blocks the calling (owning) worker thread until `unpark()` has been called since
+    /// the previous `park` returned, `deadline` passes, or the parker's own event source
+    /// has something to deliver. Spurious returns are allowed: callers re-check.
+    func park(deadline: ContinuousClock.Instant?)
+
+    /// Delivers whatever events are ready without blocking (for the io_uring parker:
+    /// flush pending submissions, reap completions). Called by the owning worker between
+    /// jobs at a bounded interval and before it parks.
+    func poll()
+
+    /// Wakes the owning worker if it is parked, or makes its next `park` return at once.
+    /// Safe from any thread.
+    func unpark()
+}
