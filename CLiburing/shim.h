@@ -6,8 +6,14 @@
 // Must precede liburing.h: without it glibc's fd_set is declared twice for any target
 // that also imports Glibc or Foundation, and the build fails.
 #include <features.h>
+// swift-system's CSystem module imports the kernel's <linux/io_uring.h>; liburing ships
+// its own copy with the same include guard. Including the kernel's first makes both
+// modules see one definition of io_uring_sqe (two differing ones do not build).
+#include <linux/io_uring.h>
 #include <liburing.h>
 #include <stdint.h>
+// struct statx, which io_uring_prep_statx fills; Glibc declares it only under _GNU_SOURCE.
+#include <linux/stat.h>
 
 // IOSQE_* are macros over enum constants (1U << IOSQE_*_BIT), which Swift does not import.
 static const uint8_t CURING_IOSQE_FIXED_FILE = IOSQE_FIXED_FILE;

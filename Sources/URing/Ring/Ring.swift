@@ -1,0 +1,288 @@
+// A single-owner io_uring: setup, SQE hand-out, batched submit, batched CQE reaping.
+//
+// Ownership: a Ring is non-copyable and not Sendable; exactly one thread uses it (with
+// `singleIssuer`, the thread that created it, as the kernel enforces). Another thread
+// that needs this ring goes through the owner (the runtime's worker mailbox).
+//
+// Invariants:
+// - No completion is lost: when io_uring_enter fails with EAGAIN/EBUSY, the ring moves
+//   ready CQEs into `backlog` before retrying, and `reap` hands out the backlog first.
+// - EINTR, EAGAIN and EBUSY never reach a caller; SQEs left unsubmitted by a failed
+//   enter stay queued and go with the next one.
+// - CQEs that liburing posts for its own internal timeouts (LIBURING_UDATA_TIMEOUT, on
+//   kernels without EXT_ARG) are skipped, never handed out.
+
+import CLiburing
+import Glibc
+
+/// Counters a Ring keeps about its own work; cheap, for tests, benchmarks and metrics.
+public struct RingStatistics: Sendable, Equatable {
+    /// Calls into io_uring_enter made through submit/wait (the kernel may skip some).
+    public var enterCalls = 0
+    /// EINTR/EAGAIN/EBUSY results absorbed by retrying.
+    public var enterRetries = 0
+    /// CQEs parked in the backlog while the kernel refused submissions.
+    public var backlogged = 0
+    /// CQEs handed to `reap` callers.
+    public var completionsReaped = 0
+    /// Times `nextEntry` found the SQ full and flushed it.
+    public var fullQueueFlushes = 0
+}
+
+/// IORING_FEAT_* bits the kernel reported at setup.
+public struct RingFeatures: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// CQEs that do not fit are kept by the kernel, not dropped (Linux 5.5).
+    public static let noDrop = RingFeatures(rawValue: IORING_FEAT_NODROP)
+    /// io_uring_enter takes a timeout argument (Linux 5.11).
+    public static let extendedArgument = RingFeatures(rawValue: IORING_FEAT_EXT_ARG)
+    /// Pointers in an SQE are read only at submission, not later (Linux 5.7).
+    public static let stableSubmission = RingFeatures(rawValue: IORING_FEAT_SUBMIT_STABLE)
+    /// Fast poll for sockets instead of async workers (Linux 5.7).
+    public static let fastPoll = RingFeatures(rawValue: IORING_FEAT_FAST_POLL)
+}
+
+/// An io_uring instance owned by one thread.
+public struct Ring: ~Copyable {
+    // Safety: allocated once in init and freed in deinit; liburing keeps pointers into
+    // the mmapped rings inside it, so it lives on the heap where it never moves.
+    @usableFromInline let ring: UnsafeMutablePointer<io_uring>
+    // Safety: scratch array for io_uring_peek_batch_cqe, owned like `ring`.
+    private let batch: UnsafeMutablePointer<UnsafeMutablePointer<io_uring_cqe>?>
+    private static let batchSize = 64
+
+    public let features: RingFeatures
+    public let options: RingOptions
+    public let submissionQueueEntries: UInt32
+    public let completionQueueEntries: UInt32
+    public private(set) var statistics = RingStatistics()
+
+    private var faults: EnterFaultInjector?
+    private var backlog: [Completion] = []
+    private var backlogStart = 0
+
+    /// Sets up a ring. Throws `URingUnavailableError` when this process cannot use io_uring.
+    public init(options: RingOptions = RingOptions()) throws(URingUnavailableError) {
+        var params = io_uring_params()
+        params.flags = options.setupFlags
+        if let cq = options.completionQueueEntries { params.cq_entries = cq }
+        if let idle = options.submissionPollIdle {
+            params.sq_thread_idle = UInt32(clamping: idle.components.seconds * 1000 + idle.components.attoseconds / 1_000_000_000_000_000)
+        }
+        let ring = UnsafeMutablePointer<io_uring>.allocate(capacity: 1)
+        ring.initialize(to: io_uring())
+        let result: Int32
+        if let injected = options.faults?.setupError {
+            result = -injected.rawValue
+        } else {
+            result = io_uring_queue_init_params(options.submissionQueueEntries, ring, &params)
+        }
+        if let error = Errno(uringResult: result) {
+            ring.deallocate()
+            throw URingUnavailableError(errno: error)
+        }
+        // Keep the rings out of forked children: a child must not share them (see fork notes).
+        _ = io_uring_ring_dontfork(ring)
+        self.ring = ring
+        self.batch = .allocate(capacity: Self.batchSize)
+        self.features = RingFeatures(rawValue: params.features)
+        self.options = options
+        self.submissionQueueEntries = params.sq_entries
+        self.completionQueueEntries = params.cq_entries
+        self.faults = EnterFaultInjector(options.faults)
+    }
+
+    deinit {
+        io_uring_queue_exit(ring)
+        ring.deallocate()
+        batch.deallocate()
+    }
+
+    /// The ring's own file descriptor.
+    public var fileDescriptor: FileDescriptor { FileDescriptor(rawValue: ring.pointee.ring_fd) }
+
+    /// SQEs prepared but not yet handed to the kernel.
+    @inlinable public var pendingSubmissions: Int { Int(io_uring_sq_ready(ring)) }
+
+    /// CQEs ready to reap (not counting the backlog).
+    @inlinable public var readyCompletions: Int { Int(io_uring_cq_ready(ring)) }
+
+    /// Whether the backlog holds completions parked during a refused submit.
+    public var hasBacklog: Bool { backlogStart < backlog.count }
+
+    // MARK: Submission
+
+    /// A free SQE to prepare. When the SQ is full, what is queued goes to the kernel first:
+    /// a full queue is flushed, never reported as a failure.
+    @inlinable
+    public mutating func nextEntry() throws(Errno) -> SubmissionEntry {
+        if let sqe = io_uring_get_sqe(ring) { return SubmissionEntry(sqe) }
+        return try nextEntryAfterFlush()
+    }
+
+    @usableFromInline
+    mutating func nextEntryAfterFlush() throws(Errno) -> SubmissionEntry {
+        statistics.fullQueueFlushes += 1
+        while true {
+            try submit()
+            if let sqe = io_uring_get_sqe(ring) { return SubmissionEntry(sqe) }
+            // The kernel took nothing (it was short of memory); let it catch up.
+            sched_yield()
+        }
+    }
+
+    /// Hands every prepared SQE to the kernel; returns how many it took. With
+    /// `getEvents`, also runs deferred completion work (needed with `deferTaskRun`).
+    /// Throws only for errors that mean the ring itself is unusable (EEXIST: called from
+    /// a thread other than a single issuer's owner; EBADF/ENXIO: ring torn down;
+    /// EOWNERDEAD: SQPOLL thread died).
+    @discardableResult
+    public mutating func submit(getEvents: Bool = false) throws(Errno) -> Int {
+        try enter(minCompletions: 0, timeout: nil, getEvents: getEvents)
+    }
+
+    /// Submits, then blocks until at least `minCompletions` CQEs are ready, `timeout`
+    /// passes, or a signal arrives (all three just return; callers re-check).
+    @discardableResult
+    public mutating func submitAndWait(minCompletions: UInt32 = 1, timeout: Duration? = nil) throws(Errno) -> Int {
+        try enter(minCompletions: minCompletions, timeout: timeout, getEvents: true)
+    }
+
+    private mutating func enter(minCompletions: UInt32, timeout: Duration?, getEvents: Bool) throws(Errno) -> Int {
+        while true {
+            statistics.enterCalls += 1
+            let result: Int32
+            if let injected = faults?.nextFailure() {
+                result = -injected.rawValue
+            } else if minCompletions == 0 {
+                result = getEvents ? io_uring_submit_and_get_events(ring) : io_uring_submit(ring)
+            } else if let timeout {
+                var time = __kernel_timespec(timeout)
+                var cqe: UnsafeMutablePointer<io_uring_cqe>? = nil
+                result = io_uring_submit_and_wait_timeout(ring, &cqe, minCompletions, &time, nil)
+            } else {
+                result = io_uring_submit_and_wait(ring, minCompletions)
+            }
+            guard let error = Errno(uringResult: result) else { return Int(result) }
+            switch error {
+            case .timeout:
+                // ETIME (not ETIMEDOUT): the wait's timeout passed.
+                return 0
+            case .interrupted where minCompletions > 0:
+                // A signal ended the wait: a spurious wake-up, which callers allow.
+                statistics.enterRetries += 1
+                return 0
+            case .interrupted:
+                statistics.enterRetries += 1
+            case .resourceTemporarilyUnavailable, .resourceBusy:
+                // The kernel wants completions reaped (CQ overflow) or is short of
+                // request memory: park what is ready, then try again.
+                statistics.enterRetries += 1
+                if moveReadyCompletionsToBacklog() == 0 { sched_yield() }
+                if minCompletions > 0 && hasBacklog { return 0 }
+            default:
+                throw error
+            }
+        }
+    }
+
+    private mutating func moveReadyCompletionsToBacklog() -> Int {
+        if backlogStart == backlog.count {
+            backlog.removeAll(keepingCapacity: true)
+            backlogStart = 0
+        }
+        var ready: [Completion] = []
+        _ = reapFromRing(limit: .max) { ready.append($0) }
+        backlog.append(contentsOf: ready)
+        statistics.backlogged += ready.count
+        return ready.count
+    }
+
+    // MARK: Completion
+
+    /// Calls `body` with each ready completion, the backlog first, at most `limit`;
+    /// returns how many. Never blocks (it may enter the kernel to flush an overflowed CQ).
+    @discardableResult
+    public mutating func reap(limit: Int = .max, _ body: (Completion) -> Void) -> Int {
+        var count = 0
+        while backlogStart < backlog.count && count < limit {
+            body(backlog[backlogStart])
+            backlogStart += 1
+            count += 1
+        }
+        count += reapFromRing(limit: limit - count, body)
+        statistics.completionsReaped += count
+        return count
+    }
+
+    private mutating func reapFromRing(limit: Int, _ body: (Completion) -> Void) -> Int {
+        var count = 0
+        while count < limit {
+            let want = UInt32(min(limit - count, Self.batchSize))
+            let got = io_uring_peek_batch_cqe(ring, batch, want)
+            if got == 0 { break }
+            for index in 0..<Int(got) {
+                // Safety: peek_batch filled `got` entries with CQEs the kernel published;
+                // they stay valid until cq_advance below.
+                let completion = Completion(batch[index]!)
+                if completion.userData == CURING_LIBURING_UDATA_TIMEOUT { continue }
+                body(completion)
+                count += 1
+            }
+            io_uring_cq_advance(ring, got)
+        }
+        return count
+    }
+
+    // MARK: Probing and registration
+
+    /// The opcodes this kernel supports, or nil if it cannot tell (before Linux 5.6).
+    public func probe() -> RingProbe? {
+        guard let probe = io_uring_get_probe_ring(ring) else { return nil }
+        defer { io_uring_free_probe(probe) }
+        var supported = Set<UInt8>()
+        for op in 0...Int(probe.pointee.last_op) where io_uring_opcode_supported(probe, Int32(op)) != 0 {
+            supported.insert(UInt8(op))
+        }
+        return RingProbe(lastOpcode: probe.pointee.last_op, supported: supported)
+    }
+
+    /// Registers `files`; SQEs with `.fixedFile` then name them by index.
+    public mutating func registerFiles(_ files: [FileDescriptor]) throws(Errno) {
+        let raw = files.map(\.rawValue)
+        try checkedResult(io_uring_register_files(ring, raw, UInt32(raw.count)))
+    }
+
+    public mutating func unregisterFiles() throws(Errno) {
+        try checkedResult(io_uring_unregister_files(ring))
+    }
+
+    /// Registers `buffers` for READ_FIXED/WRITE_FIXED; the memory must outlive the registration.
+    public mutating func registerBuffers(_ buffers: [UnsafeMutableRawBufferPointer]) throws(Errno) {
+        let iovecs = buffers.map { iovec(iov_base: $0.baseAddress, iov_len: $0.count) }
+        try checkedResult(io_uring_register_buffers(ring, iovecs, UInt32(iovecs.count)))
+    }
+
+    public mutating func unregisterBuffers() throws(Errno) {
+        try checkedResult(io_uring_unregister_buffers(ring))
+    }
+
+    /// Registers `eventFD` to be signalled whenever this ring posts a CQE.
+    public mutating func registerEventFD(_ eventFD: FileDescriptor) throws(Errno) {
+        try checkedResult(io_uring_register_eventfd(ring, eventFD.rawValue))
+    }
+}
+
+extension __kernel_timespec {
+    /// A timespec for `duration`; negative durations become zero.
+    public init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        if seconds < 0 || (seconds == 0 && attoseconds < 0) {
+            self.init(tv_sec: 0, tv_nsec: 0)
+        } else {
+            self.init(tv_sec: seconds, tv_nsec: attoseconds / 1_000_000_000)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+// How a Ring is set up: sizes and IORING_SETUP_* flags, plus the fault seam for tests.
+
+import CLiburing
+
+/// Setup parameters for a `Ring`.
+public struct RingOptions: Sendable {
+    /// Submission queue entries; the kernel rounds up to a power of two (1...32768).
+    public var submissionQueueEntries: UInt32
+    /// Completion queue entries (power of two, at least the SQ size); `nil` lets the kernel pick 2 × SQ.
+    public var completionQueueEntries: UInt32?
+    /// IORING_SETUP_SINGLE_ISSUER: only the thread that created the ring submits (Linux 6.0).
+    public var singleIssuer: Bool
+    /// IORING_SETUP_DEFER_TASKRUN: completion work runs only when the owner enters the kernel
+    /// (Linux 6.1, needs `singleIssuer`). Completions then appear only after a submit or wait.
+    public var deferTaskRun: Bool
+    /// IORING_SETUP_COOP_TASKRUN: no IPI to interrupt the owner for completion work (Linux 5.19).
+    public var cooperativeTaskRun: Bool
+    /// IORING_SETUP_SQPOLL with this idle time: a kernel thread polls the SQ (costs a core).
+    public var submissionPollIdle: Duration?
+    /// Test seam: faults to inject into setup and `io_uring_enter`. Never set in production.
+    public var faults: RingFaults?
+
+    public init(
+        submissionQueueEntries: UInt32 = 256,
+        completionQueueEntries: UInt32? = nil,
+        singleIssuer: Bool = false,
+        deferTaskRun: Bool = false,
+        cooperativeTaskRun: Bool = false,
+        submissionPollIdle: Duration? = nil,
+        faults: RingFaults? = nil
+    ) {
+        self.submissionQueueEntries = submissionQueueEntries
+        self.completionQueueEntries = completionQueueEntries
+        self.singleIssuer = singleIssuer
+        self.deferTaskRun = deferTaskRun
+        self.cooperativeTaskRun = cooperativeTaskRun
+        self.submissionPollIdle = submissionPollIdle
+        self.faults = faults
+    }
+
+    /// The IORING_SETUP_* flags these options ask for.
+    var setupFlags: UInt32 {
+        var flags: UInt32 = 0
+        if completionQueueEntries != nil { flags |= IORING_SETUP_CQSIZE }
+        if singleIssuer { flags |= IORING_SETUP_SINGLE_ISSUER }
+        if deferTaskRun { flags |= IORING_SETUP_DEFER_TASKRUN }
+        if cooperativeTaskRun { flags |= IORING_SETUP_COOP_TASKRUN }
+        if submissionPollIdle != nil { flags |= IORING_SETUP_SQPOLL }
+        // Keep submitting the rest of a batch when one SQE fails to prepare (Linux 5.18).
+        flags |= IORING_SETUP_SUBMIT_ALL
+        return flags
+    }
+}
+
+/// Faults a test injects into a Ring: a failing setup, or `io_uring_enter` calls that fail
+/// with EINTR/EAGAIN/EBUSY before reaching the kernel. The Ring must absorb the latter.
+public struct RingFaults: Sendable {
+    /// Setup fails with this errno instead of calling io_uring_setup.
+    public var setupError: Errno?
+    /// Fraction (0...1) of `io_uring_enter` calls that fail before entering the kernel.
+    public var enterFailureRate: Double
+    /// The errors an injected enter failure picks from, in turn.
+    public var enterErrors: [Errno]
+    /// Seed of the deterministic generator that picks the failing calls.
+    public var seed: UInt64
+
+    public init(
+        setupError: Errno? = nil,
+        enterFailureRate: Double = 0,
+        enterErrors: [Errno] = [.interrupted, .resourceTemporarilyUnavailable, .resourceBusy],
+        seed: UInt64 = 0x5eed
+    ) {
+        self.setupError = setupError
+        self.enterFailureRate = enterFailureRate
+        self.enterErrors = enterErrors
+        self.seed = seed
+    }
+}
+
+/// The per-ring state of the enter-fault seam (a SplitMix64 stream, owned by the ring's thread).
+struct EnterFaultInjector {
+    private var state: UInt64
+    private let threshold: UInt64
+    private let errors: [Errno]
+    private var nextError = 0
+
+    init?(_ faults: RingFaults?) {
+        guard let faults, faults.enterFailureRate > 0, !faults.enterErrors.isEmpty else { return nil }
+        state = faults.seed
+        threshold = UInt64(min(max(faults.enterFailureRate, 0), 1) * Double(UInt64.max >> 11)) << 11
+        errors = faults.enterErrors
+    }
+
+    /// The error this enter call should fail with, if the seam picks it.
+    mutating func nextFailure() -> Errno? {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        guard z < threshold else { return nil }
+        defer { nextError = (nextError + 1) % errors.count }
+        return errors[nextError]
+    }
+}

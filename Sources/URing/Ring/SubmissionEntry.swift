@@ -1,0 +1,241 @@
+// Typed preparation of one SQE.
+//
+// A SubmissionEntry is a view of an SQE the Ring handed out; it is valid until the next
+// submit of that ring. Every pointer stored into it (buffers, paths, iovecs, timespecs,
+// sockaddrs) must stay valid until the operation's CQE arrives: the caller (in the
+// runtime, the operation's slot) owns that memory. Lengths are UInt32 in the SQE, so
+// the preparers take already-validated lengths; the public API splits or rejects larger.
+
+import CLiburing
+import Glibc
+
+/// IOSQE_* flags of a submission.
+public struct SubmissionFlags: OptionSet, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// The fd is an index into the registered file table.
+    public static let fixedFile = SubmissionFlags(rawValue: CURING_IOSQE_FIXED_FILE)
+    /// Start only after every earlier submission completed.
+    public static let drain = SubmissionFlags(rawValue: CURING_IOSQE_IO_DRAIN)
+    /// The next SQE starts only after this one succeeds (a link timeout guards it).
+    public static let link = SubmissionFlags(rawValue: CURING_IOSQE_IO_LINK)
+    /// Like `link`, but the chain goes on even if this one fails.
+    public static let hardLink = SubmissionFlags(rawValue: CURING_IOSQE_IO_HARDLINK)
+    /// Go straight to the async worker pool instead of trying inline first.
+    public static let async = SubmissionFlags(rawValue: CURING_IOSQE_ASYNC)
+    /// The kernel picks a buffer from the entry's buffer group.
+    public static let bufferSelect = SubmissionFlags(rawValue: CURING_IOSQE_BUFFER_SELECT)
+    /// Post no CQE if the operation succeeds.
+    public static let skipSuccessCompletion = SubmissionFlags(rawValue: CURING_IOSQE_CQE_SKIP_SUCCESS)
+}
+
+/// IORING_TIMEOUT_* flags of a timeout submission.
+public struct TimeoutFlags: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// The timespec is an absolute CLOCK_MONOTONIC time rather than a relative one.
+    public static let absolute = TimeoutFlags(rawValue: IORING_TIMEOUT_ABS)
+    /// Measure on CLOCK_BOOTTIME (counts suspend).
+    public static let bootTime = TimeoutFlags(rawValue: IORING_TIMEOUT_BOOTTIME)
+    /// Measure on CLOCK_REALTIME.
+    public static let realTime = TimeoutFlags(rawValue: IORING_TIMEOUT_REALTIME)
+    /// A linked timeout that completes with success, not ETIME, when it fires (Linux 5.16).
+    public static let expireIsSuccess = TimeoutFlags(rawValue: IORING_TIMEOUT_ETIME_SUCCESS)
+}
+
+/// One submission queue entry, being prepared.
+public struct SubmissionEntry {
+    @usableFromInline let sqe: UnsafeMutablePointer<io_uring_sqe>
+
+    @usableFromInline init(_ sqe: UnsafeMutablePointer<io_uring_sqe>) { self.sqe = sqe }
+
+    /// The tag the operation's CQE carries back.
+    @inlinable public var userData: UInt64 {
+        get { sqe.pointee.user_data }
+        nonmutating set { sqe.pointee.user_data = newValue }
+    }
+
+    /// IOSQE_* flags; preparers reset them, so set flags after preparing.
+    @inlinable public var flags: SubmissionFlags {
+        get { SubmissionFlags(rawValue: sqe.pointee.flags) }
+        nonmutating set { sqe.pointee.flags = newValue.rawValue }
+    }
+
+    /// The provided-buffer group a `bufferSelect` submission draws from.
+    @inlinable public var bufferGroup: UInt16 {
+        get { sqe.pointee.buf_group }
+        nonmutating set { sqe.pointee.buf_group = newValue }
+    }
+
+    // MARK: Files
+
+    @inlinable public func nop() {
+        io_uring_prep_nop(sqe)
+    }
+
+    /// Reads into `buffer` at `offset` (`UInt64.max`: the file's current position).
+    @inlinable public func read(_ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64) {
+        io_uring_prep_read(sqe, fd.rawValue, buffer.baseAddress, UInt32(buffer.count), offset)
+    }
+
+    /// Writes `buffer` at `offset` (`UInt64.max`: the file's current position).
+    @inlinable public func write(_ fd: FileDescriptor, from buffer: UnsafeRawBufferPointer, at offset: UInt64) {
+        io_uring_prep_write(sqe, fd.rawValue, buffer.baseAddress, UInt32(buffer.count), offset)
+    }
+
+    /// Reads into a buffer registered at `bufferIndex`; `buffer` must lie inside it.
+    @inlinable public func readFixed(
+        _ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer, at offset: UInt64, bufferIndex: UInt16
+    ) {
+        io_uring_prep_read_fixed(sqe, fd.rawValue, buffer.baseAddress, UInt32(buffer.count), offset, Int32(bufferIndex))
+    }
+
+    /// Writes from a buffer registered at `bufferIndex`; `buffer` must lie inside it.
+    @inlinable public func writeFixed(
+        _ fd: FileDescriptor, from buffer: UnsafeRawBufferPointer, at offset: UInt64, bufferIndex: UInt16
+    ) {
+        io_uring_prep_write_fixed(sqe, fd.rawValue, buffer.baseAddress, UInt32(buffer.count), offset, Int32(bufferIndex))
+    }
+
+    @inlinable public func readv(_ fd: FileDescriptor, _ iovecs: UnsafeBufferPointer<iovec>, at offset: UInt64) {
+        io_uring_prep_readv(sqe, fd.rawValue, iovecs.baseAddress, UInt32(iovecs.count), offset)
+    }
+
+    @inlinable public func writev(_ fd: FileDescriptor, _ iovecs: UnsafeBufferPointer<iovec>, at offset: UInt64) {
+        io_uring_prep_writev(sqe, fd.rawValue, iovecs.baseAddress, UInt32(iovecs.count), offset)
+    }
+
+    /// fsync, or fdatasync when `dataOnly`.
+    @inlinable public func fsync(_ fd: FileDescriptor, dataOnly: Bool = false) {
+        io_uring_prep_fsync(sqe, fd.rawValue, dataOnly ? IORING_FSYNC_DATASYNC : 0)
+    }
+
+    @inlinable public func fallocate(_ fd: FileDescriptor, mode: Int32, offset: Int64, length: Int64) {
+        io_uring_prep_fallocate(sqe, fd.rawValue, mode, off_t(offset), off_t(length))
+    }
+
+    /// openat(2); `directory` nil means AT_FDCWD.
+    @inlinable public func openat(
+        _ path: UnsafePointer<CChar>, relativeTo directory: FileDescriptor?, flags: Int32, mode: mode_t
+    ) {
+        io_uring_prep_openat(sqe, directory?.rawValue ?? AT_FDCWD, path, flags, mode)
+    }
+
+    @inlinable public func close(_ fd: FileDescriptor) {
+        io_uring_prep_close(sqe, fd.rawValue)
+    }
+
+    @inlinable public func statx(
+        _ path: UnsafePointer<CChar>, relativeTo directory: FileDescriptor?, flags: Int32, mask: UInt32,
+        into result: UnsafeMutablePointer<statx>
+    ) {
+        io_uring_prep_statx(sqe, directory?.rawValue ?? AT_FDCWD, path, flags, mask, result)
+    }
+
+    @inlinable public func unlinkat(_ path: UnsafePointer<CChar>, relativeTo directory: FileDescriptor?, flags: Int32) {
+        io_uring_prep_unlinkat(sqe, directory?.rawValue ?? AT_FDCWD, path, flags)
+    }
+
+    @inlinable public func renameat(
+        _ oldPath: UnsafePointer<CChar>, relativeTo oldDirectory: FileDescriptor?,
+        to newPath: UnsafePointer<CChar>, relativeTo newDirectory: FileDescriptor?, flags: UInt32
+    ) {
+        io_uring_prep_renameat(
+            sqe, oldDirectory?.rawValue ?? AT_FDCWD, oldPath, newDirectory?.rawValue ?? AT_FDCWD, newPath, flags)
+    }
+
+    @inlinable public func mkdirat(_ path: UnsafePointer<CChar>, relativeTo directory: FileDescriptor?, mode: mode_t) {
+        io_uring_prep_mkdirat(sqe, directory?.rawValue ?? AT_FDCWD, path, mode)
+    }
+
+    // MARK: Timers and cancellation
+
+    /// Completes with ETIME when `time` passes, or with 0 after `completions` other CQEs (0: time only).
+    @inlinable public func timeout(
+        _ time: UnsafeMutablePointer<__kernel_timespec>, completions: UInt32 = 0, flags: TimeoutFlags = []
+    ) {
+        io_uring_prep_timeout(sqe, time, completions, flags.rawValue)
+    }
+
+    /// Bounds the SQE linked before this one (which must carry `.link`).
+    @inlinable public func linkTimeout(_ time: UnsafeMutablePointer<__kernel_timespec>, flags: TimeoutFlags = []) {
+        io_uring_prep_link_timeout(sqe, time, flags.rawValue)
+    }
+
+    /// Removes the pending timeout tagged `target`.
+    @inlinable public func timeoutRemove(target: UInt64) {
+        io_uring_prep_timeout_remove(sqe, target, 0)
+    }
+
+    /// Cancels the operation tagged `target` (IORING_OP_ASYNC_CANCEL).
+    @inlinable public func cancel(target: UInt64, flags: Int32 = 0) {
+        io_uring_prep_cancel64(sqe, target, flags)
+    }
+
+    // MARK: Sockets
+
+    @inlinable public func accept(
+        _ fd: FileDescriptor, address: UnsafeMutablePointer<sockaddr>?, length: UnsafeMutablePointer<socklen_t>?,
+        flags: Int32, multishot: Bool = false
+    ) {
+        if multishot {
+            io_uring_prep_multishot_accept(sqe, fd.rawValue, address, length, flags)
+        } else {
+            io_uring_prep_accept(sqe, fd.rawValue, address, length, flags)
+        }
+    }
+
+    @inlinable public func connect(_ fd: FileDescriptor, address: UnsafePointer<sockaddr>, length: socklen_t) {
+        io_uring_prep_connect(sqe, fd.rawValue, address, length)
+    }
+
+    /// recv(2) into `buffer`; with `multishot`, the kernel picks buffers from `bufferGroup` (set it).
+    @inlinable public func recv(
+        _ fd: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer?, flags: Int32, multishot: Bool = false
+    ) {
+        if multishot {
+            io_uring_prep_recv_multishot(sqe, fd.rawValue, buffer?.baseAddress, buffer?.count ?? 0, flags)
+        } else {
+            io_uring_prep_recv(sqe, fd.rawValue, buffer?.baseAddress, buffer?.count ?? 0, flags)
+        }
+    }
+
+    @inlinable public func send(_ fd: FileDescriptor, from buffer: UnsafeRawBufferPointer, flags: Int32) {
+        io_uring_prep_send(sqe, fd.rawValue, buffer.baseAddress, buffer.count, flags)
+    }
+
+    @inlinable public func recvmsg(_ fd: FileDescriptor, _ message: UnsafeMutablePointer<msghdr>, flags: UInt32) {
+        io_uring_prep_recvmsg(sqe, fd.rawValue, message, flags)
+    }
+
+    @inlinable public func sendmsg(_ fd: FileDescriptor, _ message: UnsafePointer<msghdr>, flags: UInt32) {
+        io_uring_prep_sendmsg(sqe, fd.rawValue, message, flags)
+    }
+
+    /// shutdown(2); `how` is SHUT_RD, SHUT_WR or SHUT_RDWR.
+    @inlinable public func shutdown(_ fd: FileDescriptor, how: Int32) {
+        io_uring_prep_shutdown(sqe, fd.rawValue, how)
+    }
+
+    /// Completes when `fd` is ready for `events` (POLLIN, POLLOUT, ...); with `multishot`, each time it is.
+    @inlinable public func pollAdd(_ fd: FileDescriptor, events: UInt32, multishot: Bool = false) {
+        if multishot {
+            io_uring_prep_poll_multishot(sqe, fd.rawValue, events)
+        } else {
+            io_uring_prep_poll_add(sqe, fd.rawValue, events)
+        }
+    }
+
+    @inlinable public func pollRemove(target: UInt64) {
+        io_uring_prep_poll_remove(sqe, target)
+    }
+
+    /// Hands `count` buffers of `length` bytes at `base` to `group`, ids from `firstID`.
+    @inlinable public func provideBuffers(
+        _ base: UnsafeMutableRawPointer, length: Int32, count: Int32, group: UInt16, firstID: UInt16
+    ) {
+        io_uring_prep_provide_buffers(sqe, base, length, count, Int32(group), Int32(firstID))
+    }
+}
