@@ -1,0 +1,32 @@
+import Testing
+
+@testable import URingExecutor
+
+@Suite("Local queue stealing")
+struct LocalQueueStealsHalf {
+    @Test("a stealer takes half (rounded up) of the oldest jobs and returns one to run")
+    func stealHalf() throws {
+        let victim = LocalQueue<Int>(capacity: 4, startIndex: UInt32.max)
+        let thief = LocalQueue<Int>(capacity: 4, startIndex: 7)
+        let injection = InjectionQueue<Int>()
+        for value in 0..<3 { victim.push(value, overflow: injection) }
+        let stolen = try #require(victim.steal(into: thief))
+        #expect(stolen.moved == 2)
+        #expect(stolen.element == 1)
+        #expect(thief.pop() == 0)
+        #expect(thief.pop() == nil)
+        #expect(victim.pop() == 2)
+        #expect(victim.pop() == nil)
+    }
+
+    @Test("a stealer whose own queue is more than half full takes nothing")
+    func fullThiefTakesNothing() {
+        let victim = LocalQueue<Int>(capacity: 4)
+        let thief = LocalQueue<Int>(capacity: 4)
+        let injection = InjectionQueue<Int>()
+        for value in 0..<4 { victim.push(value, overflow: injection) }
+        for value in 10..<13 { thief.push(value, overflow: injection) }
+        #expect(victim.steal(into: thief) == nil)
+        #expect(victim.count == 4)
+    }
+}

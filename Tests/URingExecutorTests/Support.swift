@@ -1,0 +1,64 @@
+// Helpers shared by the executor tests: a seeded generator, a spinning barrier
+// and a latch.
+
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@testable import URingExecutor
+
+/// SplitMix64: small, fast, and reproducible from a seed.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Lets `parties` threads meet repeatedly; each `arrive()` returns once all have arrived.
+final class SpinBarrier: Sendable {
+    private let parties: Int
+    private let arrived = Atomic<Int>(0)
+    private let generation = Atomic<Int>(0)
+
+    init(parties: Int) { self.parties = parties }
+
+    func arrive() {
+        let current = generation.load(ordering: .acquiring)
+        if arrived.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue == parties {
+            arrived.store(0, ordering: .relaxed)
+            generation.store(current + 1, ordering: .releasing)
+        } else {
+            while generation.load(ordering: .acquiring) == current { sched_yield() }
+        }
+    }
+}
+
+/// A one-shot flag a thread can block on with a timeout.
+final class Latch: Sendable {
+    private let isOpen = Atomic<Bool>(false)
+
+    init() {}
+
+    func open() { isOpen.store(true, ordering: .releasing) }
+
+    var isOpened: Bool { isOpen.load(ordering: .acquiring) }
+
+    /// Waits until opened or `seconds` pass; returns whether it opened.
+    func wait(seconds: Double) -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while !isOpened {
+            if ContinuousClock.now > deadline { return false }
+            usleep(200)
+        }
+        return true
+    }
+}
