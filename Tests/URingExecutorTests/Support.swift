@@ -62,3 +62,19 @@ final class Latch: Sendable {
         return true
     }
 }
+
+/// A Mutex in a class, so escaping closures can share it.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
+    var value: Value { mutex.withLock { $0 } }
+}
+
+/// An atomic counter in a class, so escaping closures can share it.
+final class Counter: Sendable {
+    private let atomic = Atomic<Int>(0)
+    init() {}
+    func increment(by amount: Int = 1) { atomic.wrappingAdd(amount, ordering: .relaxed) }
+    var value: Int { atomic.load(ordering: .acquiring) }
+}

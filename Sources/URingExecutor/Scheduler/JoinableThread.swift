@@ -7,14 +7,13 @@ import Glibc
 import Musl
 #endif
 
-final class JoinableThread {
+final class JoinableThread: Sendable {
     private final class Start {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
     }
 
     private let thread: pthread_t
-    private var joined = false
 
     /// Starts a thread running `body`; throws the pthread_create error code on failure.
     init(_ body: @escaping @Sendable () -> Void) throws(URingExecutorError) {
@@ -36,8 +35,6 @@ final class JoinableThread {
 
     /// Waits for the thread to finish. Call once, never from the thread itself.
     func join() {
-        precondition(!joined, "JoinableThread joined twice")
-        joined = true
         let result = pthread_join(thread, nil)
         precondition(result == 0, "pthread_join failed: \(result)")
     }

@@ -1,0 +1,27 @@
+// Per-worker event counters. Each counter has one writer, the owning worker, which
+// bumps it with a relaxed load and store (no locked instruction on the hot path);
+// anyone may read them at any time and sees a recent, monotonically growing value.
+
+import Synchronization
+
+final class WorkerCounters: Sendable {
+    let jobsRun = Atomic<UInt64>(0)
+    let lifoHits = Atomic<UInt64>(0)
+    let yieldsRequeued = Atomic<UInt64>(0)
+    let steals = Atomic<UInt64>(0)
+    let stolenJobs = Atomic<UInt64>(0)
+    let parks = Atomic<UInt64>(0)
+    let injectionPops = Atomic<UInt64>(0)
+    let overflowedJobs = Atomic<UInt64>(0)
+    let polls = Atomic<UInt64>(0)
+    let timersFired = Atomic<UInt64>(0)
+
+    init() {}
+}
+
+extension Atomic<UInt64> {
+    /// Adds `amount`; only for counters with a single writing thread.
+    func bump(by amount: UInt64 = 1) {
+        store(load(ordering: .relaxed) &+ amount, ordering: .relaxed)
+    }
+}

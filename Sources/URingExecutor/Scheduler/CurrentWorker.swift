@@ -1,0 +1,58 @@
+// Which worker (if any) the calling thread is: a pthread key set by each worker thread
+// for its whole life. The stored pointer is unretained; it is valid while the thread
+// runs because the executor, which owns its workers, outlives its threads.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+enum CurrentWorker {
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let result = pthread_key_create(&key, nil)
+        precondition(result == 0, "pthread_key_create failed: \(result)")
+        return key
+    }()
+
+    static func set(_ worker: Worker?) {
+        pthread_setspecific(key, worker.map { Unmanaged.passUnretained($0).toOpaque() })
+    }
+
+    static var worker: Worker? {
+        guard let pointer = pthread_getspecific(key) else { return nil }
+        // Safety: only `set` stores into this key, always an unretained Worker that outlives
+        // the thread's use of it (see the file header).
+        return Unmanaged<Worker>.fromOpaque(pointer).takeUnretainedValue()
+    }
+}
+
+extension URingExecutor {
+    /// A worker thread's identity, for code that keeps per-worker state (such as a ring).
+    public struct WorkerIdentity: Sendable {
+        /// The executor that owns the calling thread.
+        public let executor: URingExecutor
+        /// The worker's index, in 0..<executor.workerCount.
+        public let index: Int
+        /// The worker's parker, as `makeParker` returned it.
+        public let parker: any Parker
+    }
+
+    /// The calling thread's worker identity, or nil if it is not a worker thread of any
+    /// URingExecutor. Cheap (one `pthread_getspecific`).
+    public static var current: WorkerIdentity? {
+        guard let worker = CurrentWorker.worker else { return nil }
+        return WorkerIdentity(executor: worker.executor, index: worker.index, parker: worker.parker)
+    }
+
+    /// The calling thread's worker index, or nil if it is not a worker thread of any URingExecutor.
+    public static var currentWorkerIndex: Int? {
+        CurrentWorker.worker?.index
+    }
+
+    /// Whether the calling thread is one of this executor's workers.
+    public var isCurrentWorkerThread: Bool {
+        CurrentWorker.worker?.executor === self
+    }
+}

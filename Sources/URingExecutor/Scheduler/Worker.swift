@@ -1,0 +1,265 @@
+// One worker thread's scheduler state and loop.
+//
+// Ownership: everything under "owner-only state" is touched only by this worker's
+// thread (the loop, and `enqueue` calls made on this thread, e.g. from inside a job or
+// from inside `parker.poll()`/`park()`), so it needs no lock. `queue` is stolen from by
+// other workers through its own protocol; `parker.unpark()` is called from anywhere.
+//
+// One turn of the loop (a "tick") picks the next job in this order:
+//   1. every `injectionInterval` ticks, the injection queue first (fairness for remote work);
+//   2. the LIFO slot (the job woken last, for message-passing locality), at most
+//      `lifoBudget` times in a row, after which the slot's job goes to the back of the queue;
+//   3. the local queue;
+//   4. a batch from the injection queue;
+//   5. after a `parker.poll()`: stealing half of a random victim's queue (if fewer than
+//      half the workers search), then the injection queue again;
+//   6. otherwise park: check-store-recheck through IdleWorkers, so no wake-up is lost.
+// Every `pollInterval` ticks the worker also polls its parker and fires due timers.
+//
+// Shutdown: when the executor's `isShuttingDown` is set, the loop stops taking new work
+// from others, runs what is in its LIFO slot and local queue, then what is left in the
+// injection queue, and exits. Jobs enqueued from then on are forwarded by the executor.
+
+struct SchedulerTuning {
+    static let injectionInterval: UInt32 = 31
+    static let pollInterval: UInt32 = 61
+    static let lifoBudget = 3
+}
+
+final class Worker: @unchecked Sendable {
+    // @unchecked: the owner-only state below is touched only by this worker's thread (see
+    // the file header); the shared fields are Sendable or set once before the thread starts
+    // its loop (`parker`, published to others by the executor's start-up handshake).
+
+    let index: Int
+    /// Unowned to avoid a cycle; safe because the worker's thread holds the executor
+    /// strongly for as long as it runs, and nothing else uses a worker after that.
+    unowned(unsafe) let executor: URingExecutor
+    let queue: LocalQueue<UnownedJob>
+    let counters = WorkerCounters()
+    private(set) var parker: any Parker = PlaceholderParker()
+
+    // MARK: owner-only state
+    private var lifoSlot: UnownedJob?
+    private var lifoStreak = 0
+    private var tick: UInt32 = 0
+    private var isSearching = false
+    /// True while inside `park`: wakes caused by our own parker's events need no notify.
+    private var isParking = false
+    private var random: FastRandom
+
+    init(index: Int, executor: URingExecutor, queueCapacity: Int) {
+        self.index = index
+        self.executor = executor
+        self.queue = LocalQueue(capacity: queueCapacity)
+        self.random = FastRandom(seed: UInt32(truncatingIfNeeded: index &* 0x9E37_79B9 &+ 0x7F4A_7C15))
+    }
+
+    /// Called on the worker thread during start-up, before the loop runs.
+    func install(_ parker: any Parker) {
+        self.parker = parker
+    }
+
+    // MARK: Scheduling from this worker's own thread
+
+    /// Enqueues `job` from this worker's thread: the LIFO slot for a job just woken, the back
+    /// of the local queue for a yield. No lock unless the local queue overflows.
+    func scheduleLocal(_ job: UnownedJob, isYield: Bool) {
+        var shouldNotify: Bool
+        if isYield {
+            counters.yieldsRequeued.bump()
+            pushBack(job)
+            shouldNotify = true
+        } else if let displaced = lifoSlot {
+            lifoSlot = job
+            pushBack(displaced)
+            shouldNotify = true
+        } else {
+            lifoSlot = job
+            shouldNotify = false
+        }
+        if isParking { shouldNotify = false }
+        if shouldNotify { executor.notifyParkedWorker() }
+    }
+
+    private func pushBack(_ job: UnownedJob) {
+        if case .overflowed(let count) = queue.push(job, overflow: executor.injection) {
+            counters.overflowedJobs.bump(by: UInt64(count))
+        }
+    }
+
+    // MARK: The loop
+
+    func runLoop() {
+        while !executor.isShuttingDown {
+            tick &+= 1
+            if tick % SchedulerTuning.pollInterval == 0 { maintenance() }
+            if let job = nextJob() ?? findWorkAfterPolling() {
+                run(job)
+            } else {
+                park()
+            }
+        }
+        drainForShutdown()
+    }
+
+    private func run(_ job: UnownedJob) {
+        if isSearching { leaveSearching() }
+        counters.jobsRun.bump()
+        job.runSynchronously(on: executor.unownedTaskExecutor)
+    }
+
+    private func nextJob() -> UnownedJob? {
+        if tick % SchedulerTuning.injectionInterval == 0, let job = executor.injection.pop() {
+            counters.injectionPops.bump()
+            return job
+        }
+        if let job = lifoSlot {
+            lifoSlot = nil
+            if lifoStreak < SchedulerTuning.lifoBudget {
+                lifoStreak += 1
+                counters.lifoHits.bump()
+                return job
+            }
+            // Budget spent: two tasks waking each other must not starve the queue.
+            pushBack(job)
+            executor.notifyParkedWorker()
+        }
+        lifoStreak = 0
+        if let job = queue.pop() { return job }
+        return popInjectionBatch()
+    }
+
+    /// Takes one job to run plus a fair share of the injection queue into the local queue.
+    private func popInjectionBatch() -> UnownedJob? {
+        let share = executor.injection.count / executor.workerCount + 1
+        let limit = min(share, Int(queue.capacity) / 2)
+        var moved: UInt64 = 0
+        let job = executor.injection.popBatch(limit: limit) { extra in
+            moved += 1
+            pushBack(extra)
+        }
+        if job != nil { counters.injectionPops.bump(by: moved + 1) }
+        return job
+    }
+
+    private func maintenance() {
+        counters.polls.bump()
+        parker.poll()
+        fireDueTimers()
+    }
+
+    private func fireDueTimers() {
+        guard executor.timers.nextDeadline != nil else { return }
+        executor.timers.fireDue(now: .now) { job in
+            counters.timersFired.bump()
+            scheduleLocal(job, isYield: false)
+        }
+    }
+
+    private func findWorkAfterPolling() -> UnownedJob? {
+        maintenance()
+        if let job = nextJob() { return job }
+        return steal()
+    }
+
+    // MARK: Searching
+
+    private func steal() -> UnownedJob? {
+        if !isSearching {
+            isSearching = executor.idle.transitionToSearching()
+            if !isSearching { return nil }
+        }
+        let workers = executor.workers
+        let start = random.next(below: workers.count)
+        for offset in 0..<workers.count {
+            let victim = workers[(start + offset) % workers.count]
+            if victim === self { continue }
+            if let (job, moved) = victim.queue.steal(into: queue) {
+                counters.steals.bump()
+                counters.stolenJobs.bump(by: UInt64(moved))
+                return job
+            }
+        }
+        return popInjectionBatch()
+    }
+
+    private func leaveSearching() {
+        isSearching = false
+        if executor.idle.transitionFromSearching() {
+            // The last searcher found work: there may be more, so wake someone to look.
+            executor.notifyParkedWorker()
+        }
+    }
+
+    // MARK: Parking
+
+    private var hasLocalWork: Bool { lifoSlot != nil || !queue.isEmpty }
+
+    private func park() {
+        if hasLocalWork { return }
+        let wasLastSearcher = executor.idle.transitionToParked(index, isSearching: isSearching)
+        isSearching = false
+        if wasLastSearcher { executor.notifyIfWorkPending() }
+
+        isParking = true
+        while !executor.isShuttingDown {
+            counters.parks.bump()
+            let watchesTimers = executor.claimTimerWatch(index)
+            parker.park(deadline: watchesTimers ? executor.timers.nextDeadline : nil)
+            if watchesTimers { executor.releaseTimerWatch(index) }
+            fireDueTimers()
+            if leaveParked() { break }
+        }
+        isParking = false
+        if !isSearching && (lifoSlot != nil ? 1 : 0) + queue.count > 1 {
+            executor.notifyParkedWorker()
+        }
+    }
+
+    /// Whether the worker may leave `park`: it has work of its own, or a notifier woke it
+    /// (then it is searching).
+    private func leaveParked() -> Bool {
+        if hasLocalWork {
+            // Woken by our own parker's events or timers: not a searcher unless a notifier
+            // had already taken us off the sleeper list (and counted us as searching).
+            isSearching = !executor.idle.unparkWorker(index)
+            return true
+        }
+        if executor.idle.isParked(index) { return false }
+        isSearching = true
+        return true
+    }
+
+    // MARK: Shutdown
+
+    private func drainForShutdown() {
+        if isSearching {
+            isSearching = false
+            _ = executor.idle.transitionFromSearching()
+        }
+        while true {
+            if let job = lifoSlot {
+                lifoSlot = nil
+                run(job)
+            } else if let job = queue.pop() {
+                run(job)
+            } else if let job = executor.injection.pop() {
+                counters.injectionPops.bump()
+                run(job)
+            } else {
+                return
+            }
+        }
+    }
+}
+
+/// Stands in for a worker's parker between the Worker's creation and `install`; never
+/// used because no thread can reach the worker before its parker is installed.
+private final class PlaceholderParker: Parker {
+    func park(deadline: ContinuousClock.Instant?) {
+        fatalError("Internal inconsistency: worker used before its parker was installed")
+    }
+    func poll() {}
+    func unpark() {}
+}

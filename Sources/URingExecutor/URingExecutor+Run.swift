@@ -1,0 +1,28 @@
+// `run`: block a plain thread until an async closure has finished on the executor (the
+// seed's `block_on`). The closure runs in a new task whose executor preference is this
+// executor, so its child tasks (async let, task groups) run on the workers too.
+
+extension URingExecutor {
+    /// Runs `body` on this executor and blocks the calling thread until it returns, then
+    /// returns its value or rethrows its error.
+    ///
+    /// - Precondition: the calling thread is not a worker thread of any URingExecutor
+    ///   (blocking a worker can deadlock the executor), and `shutdown()` has not begun.
+    public func run<Result: Sendable, Failure: Error>(
+        _ body: @escaping @Sendable () async throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        precondition(CurrentWorker.worker == nil, "URingExecutor.run called on a worker thread; use await instead")
+        precondition(!isShuttingDown, "URingExecutor.run called after shutdown()")
+        let outcome = ConditionLock<Swift.Result<Result, Failure>?>(nil)
+        Task(executorPreference: self) {
+            let result: Swift.Result<Result, Failure>
+            do throws(Failure) {
+                result = .success(try await body())
+            } catch {
+                result = .failure(error)
+            }
+            outcome.withLockBroadcasting { $0 = result }
+        }
+        return try outcome.wait { $0 }.get()
+    }
+}

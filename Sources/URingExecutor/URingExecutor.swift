@@ -1,0 +1,251 @@
+// The work-stealing TaskExecutor: N long-lived worker threads, each with a bounded local
+// queue and a LIFO slot, one shared injection queue, and one Parker per worker.
+//
+// Lifetime: the worker threads hold the executor strongly, so an executor lives until
+// `shutdown()` has stopped them (or for the whole process, when it is the default
+// executor); an executor dropped without `shutdown()` keeps its threads forever. Start-up: every worker thread calls `makeParker` itself, reports, and waits
+// at a gate; `init` opens the gate only when all parkers exist, so no thread ever sees a
+// worker without its parker. If any `makeParker` throws, or a thread cannot be created,
+// `init` stops and joins the threads it started and rethrows the first error.
+//
+// Threads: `enqueue` is called from anywhere. On one of this executor's worker threads
+// it touches only that worker's own queue (no lock); elsewhere it goes through the
+// injection queue (one Mutex) and wakes a sleeping worker if nobody is searching.
+
+@_spi(ExperimentalCustomExecutors) import _Concurrency
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A multi-threaded, work-stealing executor for Swift tasks.
+///
+/// Use it as a task executor preference (`Task(executorPreference:)`,
+/// `withTaskExecutorPreference`), block on it from synchronous code with `run(_:)`, or make
+/// it the process-wide default with `URingExecutorFactory`.
+public final class URingExecutor: TaskExecutor, @unchecked Sendable {
+    // @unchecked: all stored properties are immutable after `init` returns, or are
+    // Sendable (atomics, Mutex, Sendable classes); `workers` is published to the worker
+    // threads by the start-up gate.
+
+    /// Number of worker threads.
+    public let workerCount: Int
+    /// Capacity of each worker's local queue.
+    public let queueCapacity: Int
+    /// Where `Task.sleep` jobs wait for their deadline.
+    public let timers: any JobTimers
+
+    let injection = InjectionQueue<UnownedJob>()
+    let idle: IdleWorkers
+    private(set) var workers: [Worker] = []
+    private(set) var unownedTaskExecutor: UnownedTaskExecutor! = nil
+
+    private let shuttingDown = Atomic<Bool>(false)
+    let lifecycle = Lifecycle()
+    private let threads = Mutex<[JoinableThread]>([])
+    let isProcessDefault: Bool
+
+    /// Index of the worker currently sleeping with a deadline for the timers, or -1.
+    private let timerWatcher = Atomic<Int>(-1)
+    let remoteEnqueues = Atomic<UInt64>(0)
+    let notifications = Atomic<UInt64>(0)
+    let forwardedAfterShutdown = Atomic<UInt64>(0)
+
+    /// The number of CPUs online (at least 1).
+    public static var defaultWorkerCount: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    /// Starts `workers` worker threads.
+    ///
+    /// - Parameters:
+    ///   - workers: number of worker threads, at least 1; defaults to the CPU count.
+    ///   - queueCapacity: capacity of each worker's local queue; a power of two in 2...65_536.
+    ///   - timers: where `Task.sleep` jobs wait; a `TimerHeap` unless a runtime supplies its own.
+    ///   - makeParker: creates worker `workerIndex`'s parker. It is called on that worker's
+    ///     own thread, before the worker runs any job (so a parker may bind thread-affine
+    ///     resources such as a SINGLE_ISSUER io_uring).
+    /// - Throws: `URingExecutorError` for invalid arguments or a failed `pthread_create`;
+    ///   otherwise the first error `makeParker` threw (lowest worker index first). No thread
+    ///   is left running when `init` throws.
+    public convenience init(
+        workers: Int = URingExecutor.defaultWorkerCount,
+        queueCapacity: Int = 256,
+        timers: any JobTimers = TimerHeap(),
+        makeParker: @escaping @Sendable (_ workerIndex: Int) throws -> any Parker = { _ in ConditionParker() }
+    ) throws {
+        try self.init(workers: workers, queueCapacity: queueCapacity, timers: timers,
+                      isProcessDefault: false, makeParker: makeParker)
+    }
+
+    init(
+        workers: Int, queueCapacity: Int, timers: any JobTimers, isProcessDefault: Bool,
+        makeParker: @escaping @Sendable (_ workerIndex: Int) throws -> any Parker
+    ) throws {
+        guard workers >= 1 else { throw URingExecutorError.invalidWorkerCount(workers) }
+        guard queueCapacity >= 2 && queueCapacity <= 65_536 && queueCapacity.nonzeroBitCount == 1 else {
+            throw URingExecutorError.invalidQueueCapacity(queueCapacity)
+        }
+        self.workerCount = workers
+        self.queueCapacity = queueCapacity
+        self.timers = timers
+        self.isProcessDefault = isProcessDefault
+        self.idle = IdleWorkers(workerCount: workers)
+        self.unownedTaskExecutor = asUnownedTaskExecutor()
+        self.workers = (0..<workers).map { Worker(index: $0, executor: self, queueCapacity: queueCapacity) }
+        try startWorkers(makeParker: makeParker)
+    }
+
+    private func startWorkers(makeParker: @escaping @Sendable (Int) throws -> any Parker) throws {
+        let gate = StartGate(workerCount: workerCount)
+        var started: [JoinableThread] = []
+        for worker in workers {
+            do {
+                // The closure holds the executor (and so its workers) until the thread exits.
+                started.append(try JoinableThread { [self, worker] in
+                    self.workerThreadMain(worker, gate: gate, makeParker: makeParker)
+                })
+            } catch {
+                gate.decide(go: false)
+                started.forEach { $0.join() }
+                throw error
+            }
+        }
+        if let error = gate.waitForReports() {
+            gate.decide(go: false)
+            started.forEach { $0.join() }
+            throw error
+        }
+        threads.withLock { $0 = started }
+        gate.decide(go: true)
+    }
+
+    private func workerThreadMain(
+        _ worker: Worker, gate: StartGate, makeParker: @Sendable (Int) throws -> any Parker
+    ) {
+        CurrentWorker.set(worker)
+        defer { CurrentWorker.set(nil) }
+        do {
+            worker.install(try makeParker(worker.index))
+            gate.report(worker.index, error: nil)
+        } catch {
+            gate.report(worker.index, error: error)
+            return
+        }
+        if gate.waitForDecision() { worker.runLoop() }
+    }
+
+    deinit {
+        precondition(threads.withLock { $0.isEmpty }, "Internal inconsistency: executor freed with running workers")
+    }
+
+    // MARK: Enqueue
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let isYield = job.kind.rawValue == JobKinds.nullaryContinuation
+        schedule(UnownedJob(job), isYield: isYield)
+    }
+
+    /// Routes `job`: the calling worker's own queue if this is one of our worker threads,
+    /// the injection queue otherwise, the fallback executor once shutdown has begun.
+    func schedule(_ job: UnownedJob, isYield: Bool) {
+        if let worker = CurrentWorker.worker, worker.executor === self, !isShuttingDown {
+            worker.scheduleLocal(job, isYield: isYield)
+            return
+        }
+        remoteEnqueues.wrappingAdd(1, ordering: .relaxed)
+        if isShuttingDown || !injection.push(job) {
+            forwardToFallback(job)
+            return
+        }
+        notifyParkedWorker()
+    }
+
+    var isShuttingDown: Bool { shuttingDown.load(ordering: .acquiring) }
+
+    func beginShutdown() -> Bool {
+        !shuttingDown.exchange(true, ordering: .acquiringAndReleasing)
+    }
+
+    // MARK: Waking workers
+
+    /// Wakes one sleeping worker if work just became visible and nobody is searching.
+    func notifyParkedWorker() {
+        if let index = idle.workerToNotify() {
+            notifications.wrappingAdd(1, ordering: .relaxed)
+            workers[index].parker.unpark()
+        }
+    }
+
+    /// Called by the last searcher before it sleeps: wake someone if any queue has work.
+    func notifyIfWorkPending() {
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        if workers.contains(where: { !$0.queue.isEmpty }) || !injection.isEmpty {
+            notifyParkedWorker()
+        }
+    }
+
+    func unparkAllWorkers() {
+        for worker in workers { worker.parker.unpark() }
+    }
+
+    // MARK: Timer watch
+
+    /// A worker about to sleep becomes the one that sleeps until the next timer deadline,
+    /// unless another worker already does.
+    func claimTimerWatch(_ index: Int) -> Bool {
+        timerWatcher.compareExchange(expected: -1, desired: index, ordering: .sequentiallyConsistent).exchanged
+    }
+
+    func releaseTimerWatch(_ index: Int) {
+        _ = timerWatcher.compareExchange(expected: index, desired: -1, ordering: .sequentiallyConsistent)
+    }
+
+    /// A new earliest deadline exists: wake the watching worker so it re-arms its sleep.
+    /// With no watcher, the next worker to sleep reads the new deadline itself.
+    func timerDeadlineMovedEarlier() {
+        let watcher = timerWatcher.load(ordering: .sequentiallyConsistent)
+        if watcher >= 0 { workers[watcher].parker.unpark() }
+    }
+
+    // MARK: Introspection
+
+    /// Counters summed over all workers.
+    public var metrics: ExecutorMetrics {
+        var metrics = ExecutorMetrics()
+        for worker in workers {
+            let counters = worker.counters
+            metrics.jobsRun += counters.jobsRun.load(ordering: .relaxed)
+            metrics.lifoHits += counters.lifoHits.load(ordering: .relaxed)
+            metrics.yieldsRequeued += counters.yieldsRequeued.load(ordering: .relaxed)
+            metrics.steals += counters.steals.load(ordering: .relaxed)
+            metrics.stolenJobs += counters.stolenJobs.load(ordering: .relaxed)
+            metrics.parks += counters.parks.load(ordering: .relaxed)
+            metrics.injectionPops += counters.injectionPops.load(ordering: .relaxed)
+            metrics.overflowedJobs += counters.overflowedJobs.load(ordering: .relaxed)
+            metrics.polls += counters.polls.load(ordering: .relaxed)
+            metrics.timersFired += counters.timersFired.load(ordering: .relaxed)
+        }
+        metrics.notifications = notifications.load(ordering: .relaxed)
+        metrics.remoteEnqueues = remoteEnqueues.load(ordering: .relaxed)
+        metrics.forwardedAfterShutdown = forwardedAfterShutdown.load(ordering: .relaxed)
+        return metrics
+    }
+
+    func takeThreads() -> [JoinableThread] {
+        threads.withLock { threads in
+            defer { threads.removeAll() }
+            return threads
+        }
+    }
+}
+
+/// Raw job kinds from the runtime's ABI (`swift::JobKind`); only the one we act on.
+enum JobKinds {
+    /// `Task.yield()` (and the fallback path of `Task.sleep`) enqueue a job of this kind
+    /// that, when run, resumes the suspended task.
+    static let nullaryContinuation: UInt8 = 195
+}
