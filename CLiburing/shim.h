@@ -14,6 +14,8 @@
 #include <stdint.h>
 // struct statx, which io_uring_prep_statx fills; Glibc declares it only under _GNU_SOURCE.
 #include <linux/stat.h>
+// eventfd(2), which each worker's ring keeps a read armed on; Glibc's module omits it.
+#include <sys/eventfd.h>
 
 // IOSQE_* are macros over enum constants (1U << IOSQE_*_BIT), which Swift does not import.
 static const uint8_t CURING_IOSQE_FIXED_FILE = IOSQE_FIXED_FILE;

@@ -122,6 +122,17 @@ public struct Ring: ~Copyable {
         return try nextEntryAfterFlush()
     }
 
+    /// Makes sure the next `count` calls to `nextEntry` get SQEs without a flush in between
+    /// (a linked chain must reach the kernel in one submission).
+    public mutating func reserveEntries(_ count: Int) throws(Errno) {
+        precondition(count <= Int(submissionQueueEntries), "a chain of \(count) SQEs cannot fit a ring of \(submissionQueueEntries)")
+        while Int(io_uring_sq_space_left(ring)) < count {
+            statistics.fullQueueFlushes += 1
+            try submit()
+            if Int(io_uring_sq_space_left(ring)) < count { sched_yield() }
+        }
+    }
+
     @usableFromInline
     mutating func nextEntryAfterFlush() throws(Errno) -> SubmissionEntry {
         statistics.fullQueueFlushes += 1

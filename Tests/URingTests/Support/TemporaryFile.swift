@@ -3,7 +3,7 @@
 import Foundation
 import SystemPackage
 
-final class TemporaryFile {
+final class TemporaryFile: Sendable {
     let path: FilePath
     let descriptor: FileDescriptor
 

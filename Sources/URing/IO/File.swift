@@ -1,0 +1,122 @@
+// File: an open file whose reads and writes go through the calling worker's ring.
+//
+// A File is Sendable and may be used by many tasks at once. Every call checks its
+// arguments before an SQE is built (negative offsets, closed file) and splits lengths
+// the SQE cannot carry (above UInt32.max) instead of truncating them. `close()` waits
+// for the calls in flight, then closes through the ring. A File released without
+// `close()` closes its descriptor synchronously in deinit and, in debug builds, says so.
+
+import Glibc
+
+/// An open file whose I/O goes through io_uring.
+public final class File: Sendable {
+    /// The descriptor; valid until `close()`. Do not close it yourself.
+    public let descriptor: FileDescriptor
+    let uses = FileUseCount()
+
+    /// Wraps an open descriptor; the File takes ownership and closes it.
+    public init(taking descriptor: FileDescriptor) {
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        if uses.closeNow() {
+            #if DEBUG
+            let message = "swift-uring: File(fd \(descriptor.rawValue)) was released without close(); closing it now\n"
+            _ = try? FileDescriptor.standardError.writeAll(message.utf8)
+            #endif
+            _ = Glibc.close(descriptor.rawValue)
+        }
+    }
+
+    /// Whether `close()` has been called.
+    public var isClosed: Bool { uses.isClosed }
+
+    /// Runs `body` as one call on the open file, or throws `URingError.closed`.
+    @inline(__always)
+    func withUse<Result>(_ body: () async throws -> Result) async throws -> Result {
+        guard uses.begin() else { throw URingError.closed }
+        defer { uses.end() }
+        return try await body()
+    }
+
+    // MARK: Reading
+
+    /// Reads into `buffer` from `offset`; returns the bytes read (fewer at end of file,
+    /// 0 at or past it). Buffers over 4 GiB are read in chunks until one comes up short.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) async throws -> Int {
+        let start = try Self.validOffset(offset)
+        return try await withUse {
+            if buffer.count <= Self.maximumChunk {
+                return try await perform(ReadOperation(descriptor: descriptor, buffer: buffer, offset: start))
+            }
+            var done = 0
+            while done < buffer.count {
+                let chunk = UnsafeMutableRawBufferPointer(
+                    rebasing: buffer[done..<min(buffer.count, done + Self.maximumChunk)])
+                let count = try await perform(
+                    ReadOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done)))
+                done += count
+                if count < chunk.count { break }
+            }
+            return done
+        }
+    }
+
+    /// Reads up to `count` bytes from `offset` (fewer at end of file).
+    public func read(count: Int, at offset: Int64) async throws -> [UInt8] {
+        guard count >= 0 else { throw URingError.invalidArgument("count must not be negative, got \(count)") }
+        // Safety: owned here and freed on every path after the read returned (the ring no
+        // longer touches it then).
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
+        defer { buffer.deallocate() }
+        let read = try await self.read(into: buffer, at: offset)
+        return Array(UnsafeRawBufferPointer(rebasing: buffer[..<read]))
+    }
+
+    // MARK: Writing
+
+    /// Writes all of `buffer` at `offset`, continuing after short writes.
+    public func write(_ buffer: UnsafeRawBufferPointer, at offset: Int64) async throws {
+        let start = try Self.validOffset(offset)
+        try await withUse {
+            var done = 0
+            while done < buffer.count {
+                let chunk = UnsafeRawBufferPointer(rebasing: buffer[done..<min(buffer.count, done + Self.maximumChunk)])
+                let count = try await perform(
+                    WriteOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done)))
+                if count == 0 {
+                    throw Errno.noSpace
+                }
+                done += count
+            }
+        }
+    }
+
+    /// Writes all of `bytes` at `offset` (copied first: the ring needs memory it owns).
+    public func write(_ bytes: [UInt8], at offset: Int64) async throws {
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
+        defer { copy.deallocate() }
+        bytes.withUnsafeBytes { copy.copyMemory(from: $0) }
+        try await write(UnsafeRawBufferPointer(copy), at: offset)
+    }
+
+    // MARK: Closing
+
+    /// Waits for the calls in flight, then closes the descriptor through the ring.
+    /// Later calls throw `URingError.closed`; closing twice throws it too.
+    public func close() async throws {
+        guard await uses.close() else { throw URingError.closed }
+        try await perform(CloseOperation(descriptor: descriptor))
+    }
+
+    // MARK: Arguments
+
+    /// The most one SQE can move (its length field is 32 bits); page-aligned.
+    static let maximumChunk = Int(UInt32.max) & ~4095
+
+    static func validOffset(_ offset: Int64) throws -> UInt64 {
+        guard offset >= 0 else { throw URingError.invalidArgument("offset must not be negative, got \(offset)") }
+        return UInt64(offset)
+    }
+}

@@ -1,0 +1,59 @@
+// How a File knows when it may close: an atomic count of calls in flight plus a closed
+// bit, so `close()` waits for every operation already submitted and refuses new ones.
+//
+// Any thread: `begin`/`end` bracket each call (two atomic RMWs, no lock); `close`
+// sets the closed bit and, if calls are still in flight, parks its continuation until
+// the last `end` resumes it.
+
+import Synchronization
+
+final class FileUseCount: Sendable {
+    private static let closedBit = 1 << 62
+    private let state = Atomic<Int>(0)
+    private let closer = Mutex<(waiter: CheckedContinuation<Void, Never>?, drained: Bool)>((nil, false))
+
+    /// Registers a call; false (and nothing registered) once the file is closing.
+    func begin() -> Bool {
+        let now = state.wrappingAdd(1, ordering: .acquiring).newValue
+        if now & Self.closedBit != 0 {
+            end()
+            return false
+        }
+        return true
+    }
+
+    func end() {
+        let now = state.wrappingSubtract(1, ordering: .releasing).newValue
+        if now == Self.closedBit {
+            let waiter = closer.withLock { closer -> CheckedContinuation<Void, Never>? in
+                closer.drained = true
+                defer { closer.waiter = nil }
+                return closer.waiter
+            }
+            waiter?.resume()
+        }
+    }
+
+    var isClosed: Bool { state.load(ordering: .relaxed) & Self.closedBit != 0 }
+
+    /// Marks the file closed; returns false if it already was. Then waits for in-flight calls.
+    func close() async -> Bool {
+        let before = state.bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing).oldValue
+        if before & Self.closedBit != 0 { return false }
+        if before == 0 { return true }
+        await withCheckedContinuation { continuation in
+            let resumeNow = closer.withLock { closer -> Bool in
+                if closer.drained { return true }
+                closer.waiter = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+        return true
+    }
+
+    /// Marks the file closed without waiting (deinit: nothing can be in flight then).
+    func closeNow() -> Bool {
+        state.bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing).oldValue & Self.closedBit == 0
+    }
+}

@@ -1,0 +1,28 @@
+// Errors swift-uring throws besides the kernel's own (which arrive as swift-system's
+// `Errno`) and `CancellationError` (a cancelled task whose operation was cut short).
+
+/// A swift-uring failure that is not an errno from the kernel.
+public enum URingError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// An argument was rejected before anything was submitted.
+    case invalidArgument(String)
+    /// The file or socket was closed (by this process) before or during the call.
+    case closed
+    /// The deadline set with `URingRuntime.withDeadline` passed before the operation finished.
+    case deadlineExceeded
+    /// The runtime is shutting down: the operation was cancelled or never started.
+    case shutdown
+    /// Called from a thread that is not a runtime worker while no runtime is running.
+    case noRuntime
+
+    public var description: String {
+        switch self {
+        case .invalidArgument(let detail): return "invalid argument: \(detail)"
+        case .closed: return "the file or socket is closed"
+        case .deadlineExceeded: return "the deadline passed before the operation finished"
+        case .shutdown: return "the swift-uring runtime is shutting down"
+        case .noRuntime:
+            return "no URingRuntime is running: create one (URingRuntime()) before calling swift-uring I/O "
+                + "from threads that are not its workers"
+        }
+    }
+}

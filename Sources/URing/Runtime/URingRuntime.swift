@@ -1,0 +1,156 @@
+// URingRuntime: a URingExecutor whose every worker parks on, and polls, its own
+// io_uring through a CompletionDriver. This is what users create.
+//
+// Shutdown, in order:
+//   1. new operations are refused (URingError.shutdown);
+//   2. each driver, on its own worker thread, cancels what it has in flight and waits
+//      for every CQE, resuming each waiter with URingError.shutdown (or its result, if
+//      it completed first);
+//   3. the executor shuts down (runs what is queued, joins the threads; later jobs go to
+//      the global executor), and the rings are closed with nothing left in them.
+
+import Dispatch
+import Synchronization
+import URingExecutor
+
+/// An io_uring-backed async runtime: worker threads that run Swift tasks and own one
+/// ring each.
+public final class URingRuntime: Sendable {
+    /// How a runtime is set up.
+    public struct Configuration: Sendable {
+        /// Worker threads, each with its own ring (default: the number of CPUs).
+        public var workers: Int
+        /// Submission queue entries per ring (the CQ gets twice as many).
+        public var ringEntries: UInt32
+        /// Capacity of each worker's local run queue (a power of two).
+        public var queueCapacity: Int
+        /// Use IORING_SETUP_DEFER_TASKRUN (Linux 6.1): completion work runs only when
+        /// the worker polls or parks.
+        public var deferTaskRun: Bool
+        /// Faults injected into every ring (tests only).
+        public var ringFaults: RingFaults?
+
+        public init(
+            workers: Int = URingExecutor.defaultWorkerCount,
+            ringEntries: UInt32 = 256,
+            queueCapacity: Int = 256,
+            deferTaskRun: Bool = false,
+            ringFaults: RingFaults? = nil
+        ) {
+            self.workers = workers
+            self.ringEntries = ringEntries
+            self.queueCapacity = queueCapacity
+            self.deferTaskRun = deferTaskRun
+            self.ringFaults = ringFaults
+        }
+
+        var ringOptions: RingOptions {
+            RingOptions(
+                submissionQueueEntries: ringEntries, singleIssuer: true, deferTaskRun: deferTaskRun,
+                cooperativeTaskRun: !deferTaskRun, faults: ringFaults)
+        }
+    }
+
+    /// The executor that runs this runtime's tasks.
+    public let executor: URingExecutor
+    public let configuration: Configuration
+    private let drivers: [CompletionDriver]
+    private let state = Mutex<(shutDown: Bool, nextRemote: Int)>((false, 0))
+
+    /// Starts the worker threads and their rings.
+    ///
+    /// - Throws: `URingUnavailableError` when io_uring cannot be used here (its message
+    ///   says why and what to do), `URingExecutorError` for invalid configuration values.
+    public init(_ configuration: Configuration = Configuration()) throws {
+        guard configuration.ringEntries >= 2 && configuration.ringEntries <= 32_768 else {
+            throw URingError.invalidArgument("ringEntries must be 2...32768, not \(configuration.ringEntries)")
+        }
+        let created = Mutex<[Int: CompletionDriver]>([:])
+        let options = configuration.ringOptions
+        executor = try URingExecutor(workers: configuration.workers, queueCapacity: configuration.queueCapacity) {
+            index in
+            let driver = try CompletionDriver(index: index, options: options)
+            created.withLock { $0[index] = driver }
+            return driver
+        }
+        drivers = created.withLock { all in (0..<configuration.workers).map { all[$0]! } }
+        self.configuration = configuration
+        RuntimeRegistry.add(self)
+    }
+
+    /// Runs `body` on this runtime and blocks the calling thread until it finishes (the
+    /// `block_on` of other runtimes). Must not be called from a worker thread.
+    public func run<Result: Sendable, Failure: Error>(
+        _ body: @escaping @Sendable () async throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try executor.run(body)
+    }
+
+    /// Stops the runtime: cancels in-flight operations (their callers get
+    /// `URingError.shutdown`), waits for every CQE, then stops the worker threads.
+    /// Idempotent; blocks until done. Must not be called from a worker thread.
+    public func shutdown() {
+        let first = state.withLock { state in
+            defer { state.shutDown = true }
+            return !state.shutDown
+        }
+        RuntimeRegistry.remove(self)
+        if first {
+            let latch = DispatchSemaphore(value: 0)
+            for driver in drivers {
+                driver.post(.shutdown(latch))
+            }
+            for _ in drivers { latch.wait() }
+        }
+        executor.shutdown()
+    }
+
+    /// Whether `shutdown()` has begun.
+    public var isShutDown: Bool { state.withLock { $0.shutDown } }
+
+    /// A worker's driver for an operation started on a thread that owns no ring.
+    func nextDriverForRemoteCaller() -> CompletionDriver? {
+        state.withLock { state in
+            guard !state.shutDown else { return nil }
+            state.nextRemote &+= 1
+            return drivers[state.nextRemote % drivers.count]
+        }
+    }
+
+    static func driverForRemoteCallers() -> CompletionDriver? {
+        RuntimeRegistry.newest()?.nextDriverForRemoteCaller()
+    }
+
+    // MARK: Deadlines
+
+    @TaskLocal static var deadline: ContinuousClock.Instant?
+
+    static var currentDeadline: ContinuousClock.Instant? { deadline }
+
+    /// Runs `body` so that every swift-uring operation it starts is cut short (with
+    /// `URingError.deadlineExceeded`) if it has not finished by `deadline`. Nested
+    /// deadlines keep the earlier one.
+    public static func withDeadline<Result>(
+        _ deadline: ContinuousClock.Instant, _ body: () async throws -> Result
+    ) async rethrows -> Result {
+        let effective = Self.deadline.map { min($0, deadline) } ?? deadline
+        return try await $deadline.withValue(effective, operation: body)
+    }
+
+    /// `withDeadline(.now + timeout, body)`.
+    public static func withTimeout<Result>(
+        _ timeout: Duration, _ body: () async throws -> Result
+    ) async rethrows -> Result {
+        try await withDeadline(ContinuousClock.now + timeout, body)
+    }
+}
+
+/// The runtimes alive in this process, newest last; calls from threads that own no
+/// ring go to the newest.
+enum RuntimeRegistry {
+    private static let runtimes = Mutex<[URingRuntime]>([])
+
+    static func add(_ runtime: URingRuntime) { runtimes.withLock { $0.append(runtime) } }
+    static func remove(_ runtime: URingRuntime) { runtimes.withLock { $0.removeAll { $0 === runtime } } }
+    static func newest() -> URingRuntime? { runtimes.withLock { $0.last } }
+}

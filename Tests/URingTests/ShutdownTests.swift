@@ -1,0 +1,51 @@
+import Glibc
+import Synchronization
+import Testing
+import URing
+
+@Suite("Shutting a runtime down", .requiresIOURing)
+struct ShutdownTests {
+    @Test("shutdown with reads in flight resumes every waiter with URingError.shutdown and refuses new reads")
+    func shutdownResumesWaiters() async throws {
+        let pipe = try Pipe()
+        let runtime = try URingRuntime(.init(workers: 2))
+        let log = ShutdownLog()
+        var readers: [Task<Void, Never>] = []
+        for _ in 0..<20 {
+            readers.append(Task(executorPreference: runtime.executor) {
+                let file = File(taking: FileDescriptor(rawValue: dup(pipe.readEnd.rawValue)))
+                log.started.add(1, ordering: .relaxed)
+                do {
+                    _ = try await file.read(count: 8, at: 0)
+                    log.results.withLock { $0.append("returned") }
+                } catch let error as URingError {
+                    // Work started after shutdown began is refused the same way.
+                    do {
+                        _ = try await file.read(count: 8, at: 0)
+                        log.results.withLock { $0.append("second read returned") }
+                    } catch let second as URingError where second == error {
+                        log.results.withLock { $0.append("\(error)") }
+                    } catch {
+                        log.results.withLock { $0.append("second read: \(error)") }
+                    }
+                } catch {
+                    log.results.withLock { $0.append("other: \(error)") }
+                }
+            })
+        }
+        while log.started.load(ordering: .relaxed) < 20 { try await Task.sleep(for: .milliseconds(1)) }
+        try await Task.sleep(for: .milliseconds(30))
+        let start = ContinuousClock.now
+        runtime.shutdown()
+        #expect(ContinuousClock.now - start < .seconds(2))
+        for reader in readers { await reader.value }
+        let all = log.results.withLock { $0 }
+        #expect(all.count == 20)
+        #expect(all.allSatisfy { $0 == URingError.shutdown.description }, "\(all)")
+    }
+}
+
+private final class ShutdownLog: Sendable {
+    let results = Mutex<[String]>([])
+    let started = Atomic<Int>(0)
+}

@@ -1,0 +1,73 @@
+// Runs a test body as a task on a fresh URingRuntime, and tears the runtime down after.
+
+import Glibc
+import Synchronization
+import Testing
+import URing
+import URingExecutor
+
+func withRuntime<Result: Sendable>(
+    workers: Int = 2,
+    _ configure: (inout URingRuntime.Configuration) -> Void = { _ in },
+    _ body: @Sendable (URingRuntime) async throws -> Result
+) async throws -> Result {
+    var configuration = URingRuntime.Configuration(workers: workers)
+    configure(&configuration)
+    let runtime = try URingRuntime(configuration)
+    defer { runtime.shutdown() }
+    return try await withTaskExecutorPreference(runtime.executor) {
+        try await body(runtime)
+    }
+}
+
+/// Descriptors of this process open on `path`, from /proc/self/fd. Counting only those
+/// keeps the figure exact while other tests open and close files in parallel.
+func openDescriptorCount(on path: FilePath) -> Int {
+    guard let directory = opendir("/proc/self/fd") else { return -1 }
+    defer { closedir(directory) }
+    var count = 0
+    var target = [CChar](repeating: 0, count: 4096)
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard Int(name) != nil else { continue }
+        let length = readlink("/proc/self/fd/" + name, &target, target.count - 1)
+        guard length > 0 else { continue }
+        let linked = String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if linked == path.string { count += 1 }
+    }
+    return count
+}
+
+/// A pipe whose ends close when the value is released.
+final class Pipe: Sendable {
+    let readEnd: FileDescriptor
+    let writeEnd: FileDescriptor
+
+    init() throws {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw Errno(rawValue: errno) }
+        readEnd = FileDescriptor(rawValue: fds[0])
+        writeEnd = FileDescriptor(rawValue: fds[1])
+    }
+
+    deinit {
+        try? readEnd.close()
+        try? writeEnd.close()
+    }
+}
+
+/// A raw buffer a test hands to a task; the test owns it and outlives the task.
+struct TestBuffer: @unchecked Sendable {
+    // @unchecked: the test frees it only after every task using it has finished.
+    let bytes: UnsafeMutableRawBufferPointer
+}
+
+/// A lock-protected value that escaping test closures can share.
+final class Shared<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+
+    init(_ value: Value) { storage = Mutex(value) }
+
+    func update<Result: Sendable>(_ body: (inout sending Value) -> sending Result) -> Result { storage.withLock(body) }
+    var value: Value { storage.withLock { $0 } }
+}
