@@ -36,6 +36,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "URingExamples",
+            dependencies: ["URing"],
+            path: "Examples/URingExamples",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "URingTests",
             dependencies: ["URing", .product(name: "SystemPackage", package: "swift-system")],
