@@ -6,4 +6,4 @@ protocol Engine: Sendable {
 }
 
 /// Every engine this build knows, by the name `--engines` takes.
-let allEngines: [any Engine] = [RingEngine(), PreadEngine()]
+let allEngines: [any Engine] = [SwiftURingEngine(workers: 1), RingEngine(), PreadEngine(), FioEngine()]

@@ -37,6 +37,15 @@ func threadCPUTime() -> Duration {
     return .microseconds(micros)
 }
 
+/// CPU time (user + system) consumed so far by the whole process.
+func processCPUTime() -> Duration {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    let micros = Int64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000
+        + Int64(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
+    return .microseconds(micros)
+}
+
 struct EngineFailure: Error, CustomStringConvertible {
     var description: String
 }
