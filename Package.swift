@@ -34,7 +34,9 @@ let package = Package(
                 "URingExecutor",
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
-            swiftSettings: strict
+            // Async functions run on their caller's executor unless marked @concurrent:
+            // an I/O call then costs no executor hop (swift_task_switch) on entry.
+            swiftSettings: strict + [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
         ),
         .executableTarget(
             name: "URingExamples",
