@@ -37,7 +37,8 @@ extension File {
             throw URingError.invalidArgument("punchHole must be combined with keepSize")
         }
         try await withUse {
-            try await perform(AllocateOperation(descriptor: descriptor, mode: mode.rawValue, offset: offset, length: length))
+            try await perform(
+                AllocateOperation(descriptor: descriptor, mode: mode.rawValue, offset: offset, length: length))
         }
     }
 }

@@ -18,7 +18,8 @@ struct StatxOperation: RingOperation {
             // Safety: allocated and zeroed here, freed in deinit; the slot keeps this
             // object alive until the CQE, so the kernel never writes freed memory.
             result = .allocate(capacity: 1)
-            UnsafeMutableRawPointer(result).initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<statx>.size)
+            UnsafeMutableRawPointer(result).initializeMemory(
+                as: UInt8.self, repeating: 0, count: MemoryLayout<statx>.size)
         }
 
         deinit { result.deallocate() }
