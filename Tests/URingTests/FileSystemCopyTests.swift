@@ -35,11 +35,9 @@ struct FileSystemCopyTests {
     func copyOntoItself() async throws {
         let source = try TemporaryFile(contents: [1, 2, 3])
         _ = try await withRuntime { _ in
-            await #expect(throws: URingError.invalidArgument(
+            let sameFile = URingError.invalidArgument(
                 "\(source.path) and \(source.path) are the same file; copying would truncate it")
-            ) {
-                try await FileSystem.copy(from: source.path, to: source.path)
-            }
+            await #expect(throws: sameFile) { try await FileSystem.copy(from: source.path, to: source.path) }
         }
         #expect(try source.contents() == [1, 2, 3])
         #expect(openDescriptorCount(on: source.path) == 1)

@@ -26,7 +26,8 @@ struct FileSystemWriteContentsTests {
             try await FileSystem.write(contentsOf: [6, 7], to: path)
             let afterTruncate = try await FileSystem.readAll(path)
             try await FileSystem.write(contentsOf: [8], to: path, options: .append)
-            return (afterTruncate, try await FileSystem.readAll(path), try await FileSystem.status(of: path).permissions)
+            let afterAppend = try await FileSystem.readAll(path)
+            return (afterTruncate, afterAppend, try await FileSystem.status(of: path).permissions)
         }
         #expect(afterTruncate == [6, 7])
         #expect(afterAppend == [6, 7, 8])
