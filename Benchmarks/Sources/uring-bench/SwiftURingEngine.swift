@@ -8,9 +8,10 @@ import URingExecutor
 struct SwiftURingEngine: Engine {
     let name = "swift-uring"
     var workers: Int
+    var deferTaskRun = false
 
     func run(_ workload: Workload) throws -> RunResult {
-        let runtime = try URingRuntime(.init(workers: workers))
+        let runtime = try URingRuntime(.init(workers: workers, deferTaskRun: deferTaskRun))
         defer { runtime.shutdown() }
         let path = workload.path
         let depth = workload.ioDepth

@@ -33,6 +33,12 @@ struct UringBench: ParsableCommand {
     @Option(help: "Test file; created and filled when missing or too small.")
     var file: String = "/tmp/swift-uring-bench.dat"
 
+    @Option(help: "Worker threads (and rings) of the swift-uring engine.")
+    var workers: Int = 1
+
+    @Flag(help: "Set the swift-uring engine's rings up with IORING_SETUP_DEFER_TASKRUN.")
+    var deferTaskrun = false
+
     @Option(help: "Comma-separated engines: \(allEngines.map(\.name).joined(separator: ",")).")
     var engines: String = allEngines.map(\.name).joined(separator: ",")
 
@@ -41,6 +47,7 @@ struct UringBench: ParsableCommand {
         guard let block = parseSize(bs), block >= 512, block <= 64 << 20 else { throw ValidationError("--bs must be a size from 512 to 64m") }
         guard let total = parseSize(size), total >= block else { throw ValidationError("--size must be a size of at least one block") }
         guard (1...4096).contains(iodepth) else { throw ValidationError("--iodepth must be 1...4096") }
+        guard (1...256).contains(workers) else { throw ValidationError("--workers must be 1...256") }
         guard runtime > 0, rounds >= 1 else { throw ValidationError("--runtime must be > 0 and --rounds >= 1") }
         let known = Set(allEngines.map(\.name))
         for name in engineNames where !known.contains(name) {
@@ -55,7 +62,10 @@ struct UringBench: ParsableCommand {
             pattern: AccessPattern(rawValue: rw)!, blockSize: Int(parseSize(bs)!), ioDepth: iodepth,
             fileSize: parseSize(size)!, runtime: .milliseconds(Int64(runtime * 1000 / Double(rounds))),
             path: FilePath(file))
-        let selected = engineNames.compactMap { name in allEngines.first { $0.name == name } }
+        let selected = engineNames.compactMap { name -> (any Engine)? in
+            if name == "swift-uring" { return SwiftURingEngine(workers: workers, deferTaskRun: deferTaskrun) }
+            return allEngines.first { $0.name == name }
+        }
         try BenchmarkFile.prepare(workload.path, size: workload.fileSize) { print("uring-bench: \($0)") }
         print("uring-bench: \(workload) rounds=\(rounds)")
 
