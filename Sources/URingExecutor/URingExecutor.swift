@@ -10,7 +10,7 @@
 //
 // Threads: `enqueue` is called from anywhere. On one of this executor's worker threads
 // it touches only that worker's own queue (no lock); elsewhere it goes through the
-// injection queue (one Mutex) and wakes a sleeping worker if nobody is searching.
+// injection queue (one lock) and wakes a sleeping worker if nobody is searching.
 
 @_spi(ExperimentalCustomExecutors) import _Concurrency
 import Synchronization
@@ -28,7 +28,7 @@ import Musl
 /// it the process-wide default with `URingExecutorFactory`.
 public final class URingExecutor: TaskExecutor, @unchecked Sendable {
     // @unchecked: all stored properties are immutable after `init` returns, or are
-    // Sendable (atomics, Mutex, Sendable classes); `workers` is published to the worker
+    // Sendable (atomics, locks, Sendable classes); `workers` is published to the worker
     // threads by the start-up gate.
 
     /// Number of worker threads.
@@ -45,7 +45,7 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
 
     private let shuttingDown = Atomic<Bool>(false)
     let lifecycle = Lifecycle()
-    private let threads = Mutex<[JoinableThread]>([])
+    private let threads = ThreadLock<[JoinableThread]>([])
     let isProcessDefault: Bool
 
     /// Index of the worker currently sleeping with a deadline for the timers, or -1.
@@ -153,7 +153,8 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
     /// the injection queue otherwise, the fallback executor once shutdown has begun.
     func schedule(_ job: UnownedJob, isYield: Bool) {
         if let worker = CurrentWorker.worker, worker.executor === self, !isShuttingDown {
-            worker.scheduleLocal(job, isYield: isYield)
+            if isYield { worker.counters.yieldsRequeued.bump() }
+            worker.scheduleLocal(job, placement: isYield ? .back : .lifoSlot)
             return
         }
         remoteEnqueues.wrappingAdd(1, ordering: .relaxed)
@@ -233,6 +234,13 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
         metrics.remoteEnqueues = remoteEnqueues.load(ordering: .relaxed)
         metrics.forwardedAfterShutdown = forwardedAfterShutdown.load(ordering: .relaxed)
         return metrics
+    }
+
+    /// A one-line picture of the scheduler, for test diagnostics.
+    var debugState: String {
+        let queues = workers.map { "\($0.queue.count)" }.joined(separator: ",")
+        return "searching=\(idle.searchingCount) unparked=\(idle.unparkedCount)/\(workerCount) "
+            + "local=[\(queues)] injection=\(injection.count) shuttingDown=\(isShuttingDown) \(metrics)"
     }
 
     func takeThreads() -> [JoinableThread] {

@@ -12,7 +12,7 @@ struct LocalQueueTakesEveryJobOnceUnderConcurrentSteals {
         let thiefQueue = LocalQueue<Int>(capacity: 4)
         let injection = InjectionQueue<Int>()
         let barrier = SpinBarrier(parties: 2)
-        let stolen = Mutex<[Int]>([])
+        let stolen = Locked<[Int]>([])
         let ownerFinishedRound = Atomic<Int>(-1)
 
         let thief = try JoinableThread {

@@ -30,11 +30,14 @@ struct SelfRespawningTaskDoesNotStarveContinuation {
 
     /// Starts a task that waits on a continuation; returns a way to resume it and a latch that
     /// opens once it has run again.
-    static func waitingTask(on executor: URingExecutor) -> (resume: @Sendable () -> Bool, resumed: Latch) {
+    static func waitingTask(
+        on executor: URingExecutor, onResume: @escaping @Sendable () -> Void = {}
+    ) -> (resume: @Sendable () -> Bool, resumed: Latch) {
         let slot = Locked<UnsafeContinuation<Void, Never>?>(nil)
         let resumed = Latch()
         Task(executorPreference: executor) {
             await withUnsafeContinuation { continuation in slot.withLock { $0 = continuation } }
+            onResume()
             resumed.open()
         }
         let resume: @Sendable () -> Bool = {
@@ -49,32 +52,40 @@ struct SelfRespawningTaskDoesNotStarveContinuation {
     func continuationFromOutside() throws {
         let executor = try URingExecutor(workers: 1, queueCapacity: 4)
         defer { executor.shutdown() }
-        let (resume, resumed) = Self.waitingTask(on: executor)
-        while !resume() { usleep(100) }  // the waiter has suspended
+        let slot = Locked<UnsafeContinuation<Void, Never>?>(nil)
+        let resumed = Latch()
+        Task(executorPreference: executor) {
+            await withUnsafeContinuation { continuation in slot.withLock { $0 = continuation } }
+            resumed.open()
+        }
+        while slot.value == nil { usleep(100) }  // the waiter has suspended
         let stop = Flag()
         let spawned = Counter()
         Self.respawnForever(on: executor, until: stop, spawned: spawned)
+        while spawned.value < 100 { usleep(100) }  // the spinner is spinning
+        slot.value?.resume()
         #expect(resumed.wait(seconds: 10))
         stop.raise()
-        #expect(spawned.value > 0)
     }
 
     @Test("a task that re-spawns itself forever does not starve a continuation it resumes itself (LIFO budget)")
     func continuationFromTheSpinner() throws {
         let executor = try URingExecutor(workers: 1, queueCapacity: 4)
         defer { executor.shutdown() }
-        let (resume, resumed) = Self.waitingTask(on: executor)
         let stop = Flag()
         let spawned = Counter()
+        let ranAt = Locked<Int?>(nil)
+        let (resume, resumed) = Self.waitingTask(on: executor) { ranAt.withLock { $0 = spawned.value } }
         let resumedAt = Locked<Int?>(nil)
         Self.respawnForever(on: executor, until: stop, spawned: spawned) { generation in
             if resumedAt.value == nil, resume() { resumedAt.withLock { $0 = generation } }
         }
         #expect(resumed.wait(seconds: 10))
-        let spawnedWhenResumed = spawned.value
         stop.raise()
-        #expect(resumedAt.value != nil)
-        #expect(spawnedWhenResumed - (resumedAt.value ?? 0) < 1_000, "the woken task waited too long")
+        let woken = try #require(resumedAt.value)
+        let ran = try #require(ranAt.value)
+        // The woken job sits behind at most a LIFO budget's worth of fresh spawns.
+        #expect(ran - woken <= SchedulerTuning.lifoBudget + 2, "woken at spawn \(woken), ran at spawn \(ran)")
     }
 
     @Test("a yielding task makes progress next to a task that re-spawns itself forever (one worker)")

@@ -63,12 +63,13 @@ final class Latch: Sendable {
     }
 }
 
-/// A Mutex in a class, so escaping closures can share it.
+/// A lock-protected value that escaping closures can share (a pthread lock, which
+/// ThreadSanitizer understands).
 final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    init(_ value: Value) { mutex = Mutex(value) }
-    func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
-    var value: Value { mutex.withLock { $0 } }
+    private let lock: ThreadLock<Value>
+    init(_ value: Value) { lock = ThreadLock(value) }
+    func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { lock.withLock { body(&$0) } }
+    var value: Value { lock.withLock { $0 } }
 }
 
 /// An atomic counter in a class, so escaping closures can share it.

@@ -1,6 +1,7 @@
-// A watchdog for tests that drive an executor: the body runs on the executor, a timer
-// on the global executor records an issue if the body is not done in time, and the
-// test moves on instead of hanging.
+// A watchdog for tests that drive an executor: the body runs in its own task on the
+// executor, a timer on the global executor races it, and whichever finishes first
+// decides. A body that hangs is abandoned (its task leaks), so the test fails with a
+// diagnostic instead of hanging the suite.
 
 import Testing
 
@@ -13,17 +14,25 @@ func withWatchdog<T: Sendable>(
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T? {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask(executorPreference: executor) { try await body() }
-        group.addTask(executorPreference: globalConcurrentExecutor) {
-            try? await Task.sleep(for: .seconds(seconds))
-            return nil
+    let outcome = Locked<CheckedContinuation<T?, any Error>?>(nil)
+    let finish: @Sendable (Result<T?, any Error>) -> Void = { result in
+        outcome.withLock { slot in
+            slot?.resume(with: result)
+            slot = nil
         }
-        let first = try await group.next()!
-        group.cancelAll()
-        if first == nil {
-            Issue.record("watchdog: not finished after \(seconds) s", sourceLocation: sourceLocation)
-        }
-        return first
     }
+    let result = try await withCheckedThrowingContinuation { continuation in
+        outcome.withLock { $0 = continuation }
+        Task(executorPreference: executor) {
+            do { finish(.success(try await body())) } catch { finish(.failure(error)) }
+        }
+        Task(executorPreference: globalConcurrentExecutor) {
+            try? await Task.sleep(for: .seconds(seconds))
+            finish(.success(nil))
+        }
+    }
+    if result == nil {
+        Issue.record("watchdog: not finished after \(seconds) s; \(executor.debugState)", sourceLocation: sourceLocation)
+    }
+    return result
 }

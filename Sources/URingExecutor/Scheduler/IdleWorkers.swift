@@ -1,7 +1,7 @@
 // Which workers sleep, and how many search for work (the tokio `Idle` protocol).
 //
 // One atomic word packs two counts: `searching` (high half) and `unparked` (low half).
-// The list of parked workers sits behind a Mutex; every change to `unparked` happens
+// The list of parked workers sits behind a lock; every change to `unparked` happens
 // under that lock, so `workerCount - unparked == sleepers.count`.
 // Rules:
 // - At most half the workers search at once (a soft limit: the check races, harmlessly).
@@ -15,7 +15,7 @@ import Synchronization
 final class IdleWorkers: Sendable {
     let workerCount: Int
     private let state: Atomic<UInt64>
-    private let sleepers: Mutex<[Int]>
+    private let sleepers: ThreadLock<[Int]>
 
     private static let oneSearching: UInt64 = 1 << 32
     private static let oneUnparked: UInt64 = 1
@@ -23,7 +23,7 @@ final class IdleWorkers: Sendable {
     init(workerCount: Int) {
         self.workerCount = workerCount
         state = Atomic(UInt64(workerCount))
-        sleepers = Mutex([])
+        sleepers = ThreadLock([])
         sleepers.withLock { $0.reserveCapacity(workerCount) }
     }
 

@@ -1,7 +1,7 @@
 // The shared FIFO for jobs that do not start on a worker's own queue: jobs enqueued from
 // threads outside the executor, and the overflow of full local queues.
 //
-// Any thread may push; workers pop. A Mutex guards the deque; `count` mirrors its length
+// Any thread may push; workers pop. A lock guards the deque; `count` mirrors its length
 // in an atomic so workers can skip the lock when the queue is empty. Once `close()` has
 // run, pushes are refused (the caller forwards the job elsewhere) and `close()` hands
 // back whatever was still queued, so nothing is dropped.
@@ -14,7 +14,7 @@ final class InjectionQueue<Element: BitwiseCopyable & Sendable>: OverflowSink, S
         var isClosed = false
     }
 
-    private let state = Mutex(State())
+    private let state = ThreadLock(State())
     private let length = Atomic<Int>(0)
 
     init() {}
@@ -51,17 +51,22 @@ final class InjectionQueue<Element: BitwiseCopyable & Sendable>: OverflowSink, S
         }
     }
 
-    /// Pops one element to return and up to `limit - 1` more through `more`, under one lock.
+    /// Pops one element to return and up to `limit - 1` more (handed to `more` after the
+    /// lock is released, so `more` may push back into this queue), under one lock.
     func popBatch(limit: Int, _ more: (Element) -> Void) -> Element? {
         if isEmpty { return nil }
-        return state.withLock { state in
-            guard let first = state.jobs.popFirst() else { return nil }
-            var taken = 1
-            while taken < limit, let next = state.jobs.popFirst() {
-                more(next)
-                taken += 1
+        return withUnsafeTemporaryAllocation(of: Element.self, capacity: max(limit, 1)) { extra in
+            var extraCount = 0
+            let first = state.withLock { state -> Element? in
+                guard let first = state.jobs.popFirst() else { return nil }
+                while extraCount + 1 < limit, let next = state.jobs.popFirst() {
+                    extra[extraCount] = next
+                    extraCount += 1
+                }
+                length.store(state.jobs.count, ordering: .releasing)
+                return first
             }
-            length.store(state.jobs.count, ordering: .releasing)
+            for index in 0..<extraCount { more(extra[index]) }
             return first
         }
     }

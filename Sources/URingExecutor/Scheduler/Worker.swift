@@ -7,7 +7,7 @@
 //
 // One turn of the loop (a "tick") picks the next job in this order:
 //   1. every `injectionInterval` ticks, the injection queue first (fairness for remote work);
-//   2. the LIFO slot (the job woken last, for message-passing locality), at most
+//   2. the LIFO slot (the job woken or spawned last, for message-passing locality), at most
 //      `lifoBudget` times in a row, after which the slot's job goes to the back of the queue;
 //   3. the local queue;
 //   4. a batch from the injection queue;
@@ -62,21 +62,30 @@ final class Worker: @unchecked Sendable {
 
     // MARK: Scheduling from this worker's own thread
 
-    /// Enqueues `job` from this worker's thread: the LIFO slot for a job just woken, the back
-    /// of the local queue for a yield. No lock unless the local queue overflows.
-    func scheduleLocal(_ job: UnownedJob, isYield: Bool) {
+    /// Where a job enqueued on a worker's own thread goes.
+    enum Placement {
+        /// The LIFO slot: a job just woken or spawned, run next for message-passing locality.
+        case lifoSlot
+        /// The back of the local queue: a yield, or a timer that fired (keeps deadline order).
+        case back
+    }
+
+    /// Enqueues `job` from this worker's thread. No lock unless the local queue overflows.
+    func scheduleLocal(_ job: UnownedJob, placement: Placement) {
         var shouldNotify: Bool
-        if isYield {
-            counters.yieldsRequeued.bump()
+        switch placement {
+        case .back:
             pushBack(job)
             shouldNotify = true
-        } else if let displaced = lifoSlot {
-            lifoSlot = job
-            pushBack(displaced)
-            shouldNotify = true
-        } else {
-            lifoSlot = job
-            shouldNotify = false
+        case .lifoSlot:
+            if let displaced = lifoSlot {
+                lifoSlot = job
+                pushBack(displaced)
+                shouldNotify = true
+            } else {
+                lifoSlot = job
+                shouldNotify = false
+            }
         }
         if isParking { shouldNotify = false }
         if shouldNotify { executor.notifyParkedWorker() }
@@ -153,7 +162,7 @@ final class Worker: @unchecked Sendable {
         guard executor.timers.nextDeadline != nil else { return }
         executor.timers.fireDue(now: .now) { job in
             counters.timersFired.bump()
-            scheduleLocal(job, isYield: false)
+            scheduleLocal(job, placement: .back)
         }
     }
 

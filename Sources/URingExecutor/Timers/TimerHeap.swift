@@ -1,4 +1,4 @@
-// The standalone JobTimers: a binary min-heap of (deadline, sequence, job) behind a Mutex.
+// The standalone JobTimers: a binary min-heap of (deadline, sequence, job) behind a lock.
 //
 // Deadlines are kept as nanoseconds since the heap's creation; `earliest` mirrors the
 // root in an atomic (Int64.max when empty) so workers can check for due timers without
@@ -23,7 +23,7 @@ public final class TimerHeap: JobTimers {
     }
 
     private let origin = ContinuousClock.now
-    private let state = Mutex(State())
+    private let state = ThreadLock(State())
     private let earliest = Atomic<Int64>(.max)
 
     public init() {}

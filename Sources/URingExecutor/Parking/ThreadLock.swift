@@ -1,0 +1,35 @@
+// A pthread mutex around a value. The executor uses this rather than
+// Synchronization.Mutex because ThreadSanitizer intercepts pthread_mutex_lock, but not
+// Mutex's futex fast path inside the (uninstrumented) standard library, and so would
+// report races on everything a Mutex protects. Uncontended, both cost about the same.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+final class ThreadLock<Value: ~Copyable>: @unchecked Sendable {
+    // @unchecked: `value` is accessed only between pthread_mutex_lock and _unlock.
+
+    private var value: Value
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+    init(_ value: consuming Value) {
+        self.value = value
+        mutex = .allocate(capacity: 1)
+        // Safety: freshly allocated, initialised once here, destroyed once in deinit.
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    func withLock<R, E: Error>(_ body: (inout Value) throws(E) -> R) throws(E) -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&value)
+    }
+}
