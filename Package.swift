@@ -54,5 +54,11 @@ let package = Package(
             dependencies: ["URingExecutor"],
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "GlobalExecutorExample",
+            dependencies: ["URingExecutor"],
+            path: "Examples/GlobalExecutor",
+            swiftSettings: strict + [.unsafeFlags(["-Xfrontend", "-disable-availability-checking"])]
+        ),
     ]
 )

@@ -8,7 +8,7 @@
 //   ping_pong          P task pairs bounce a message R times over continuations (ns per round trip)
 //   chained_spawn      a chain of C tasks, each spawning the next        (ns per spawn)
 //
-// Usage: executor-bench [--rounds N] [--long] [--only NAME]
+// Usage: executor-bench [--rounds N] [--long] [--only NAME] [--engine ours|default]
 //   default: 5 rounds at reduced sizes (a few seconds in total);
 //   --long: tokio's sizes (yield_many 1,000 x 1,000) and 10 rounds.
 // Each figure is the median over rounds; the ratio is ours / default (below 1 is faster).
@@ -197,6 +197,7 @@ let benchmarks: [Benchmark] = [
 
 var sizes = Sizes()
 var only: String?
+var engineFilter: String?
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -209,8 +210,10 @@ while let argument = arguments.popFirst() {
         sizes.rounds = value
     case "--only":
         only = arguments.popFirst()
+    case "--engine":
+        engineFilter = arguments.popFirst()  // for profiling one engine; no ratio then
     default:
-        print("usage: executor-bench [--rounds N] [--long] [--only NAME]")
+        print("usage: executor-bench [--rounds N] [--long] [--only NAME] [--engine ours|default]")
         exit(2)
     }
 }
@@ -231,18 +234,25 @@ for benchmark in benchmarks where only == nil || only == benchmark.name {
     let operations = Double(benchmark.operations(sizes))
     var results: [String: [Double]] = [ours.name: [], platform.name: []]
     // A warm-up run of each engine, not counted.
-    for engine in [ours, platform] {
+    let engines = [ours, platform].filter { engine in
+        switch engineFilter {
+        case "ours": engine.executor != nil
+        case "default": engine.executor == nil
+        default: true
+        }
+    }
+    for engine in engines {
         _ = measure { benchmark.run(engine, sizes, $0) }
     }
     for round in 0..<sizes.rounds {
-        let order = round % 2 == 0 ? [ours, platform] : [platform, ours]
+        let order = round % 2 == 0 ? engines : engines.reversed()
         for engine in order {
             let nanoseconds = measure { benchmark.run(engine, sizes, $0) }
             results[engine.name]!.append(nanoseconds / operations)
         }
     }
-    let oursPerOp = median(results[ours.name]!)
-    let defaultPerOp = median(results[platform.name]!)
+    let oursPerOp = results[ours.name]!.isEmpty ? .nan : median(results[ours.name]!)
+    let defaultPerOp = results[platform.name]!.isEmpty ? .nan : median(results[platform.name]!)
     let row: [String] = [benchmark.name.rightPadded(18), benchmark.unit.rightPadded(12),
                          format(oursPerOp).leftPadded(10), format(defaultPerOp).leftPadded(10),
                          format(oursPerOp / defaultPerOp, digits: 2).leftPadded(8)]
