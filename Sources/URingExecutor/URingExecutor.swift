@@ -152,11 +152,13 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
     /// Routes `job`: the calling worker's own queue if this is one of our worker threads,
     /// the injection queue otherwise, the fallback executor once shutdown has begun.
     func schedule(_ job: UnownedJob, isYield: Bool) {
-        if let worker = CurrentWorker.worker, worker.executor === self, !isShuttingDown {
+        let scheduledLocally = CurrentWorker.withWorker { worker -> Bool in
+            guard let worker, worker.executor === self, !isShuttingDown else { return false }
             if isYield { worker.counters.yieldsRequeued.bump() }
             worker.scheduleLocal(job, placement: isYield ? .back : .lifoSlot)
-            return
+            return true
         }
+        if scheduledLocally { return }
         remoteEnqueues.wrappingAdd(1, ordering: .relaxed)
         if isShuttingDown || !injection.push(job) {
             forwardToFallback(job)
@@ -175,10 +177,13 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
 
     /// Wakes one sleeping worker if work just became visible and nobody is searching.
     func notifyParkedWorker() {
-        if let index = idle.workerToNotify() {
-            notifications.wrappingAdd(1, ordering: .relaxed)
-            workers[index].parker.unpark()
-        }
+        if let index = idle.workerToNotify() { wake(index) }
+    }
+
+    /// Unparks worker `index`, which IdleWorkers has just taken off its sleeper list.
+    func wake(_ index: Int) {
+        notifications.wrappingAdd(1, ordering: .relaxed)
+        workers[index].parker.unpark()
     }
 
     /// Called by the last searcher before it sleeps: wake someone if any queue has work.

@@ -5,6 +5,7 @@
 import Synchronization
 
 final class WorkerCounters: Sendable {
+    private let leadingPadding = CacheLinePadding()
     let jobsRun = Atomic<UInt64>(0)
     let lifoHits = Atomic<UInt64>(0)
     let yieldsRequeued = Atomic<UInt64>(0)
@@ -15,6 +16,7 @@ final class WorkerCounters: Sendable {
     let overflowedJobs = Atomic<UInt64>(0)
     let polls = Atomic<UInt64>(0)
     let timersFired = Atomic<UInt64>(0)
+    private let trailingPadding = CacheLinePadding()
 
     init() {}
 }

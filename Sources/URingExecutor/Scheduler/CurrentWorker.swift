@@ -26,6 +26,15 @@ enum CurrentWorker {
         // the thread's use of it (see the file header).
         return Unmanaged<Worker>.fromOpaque(pointer).takeUnretainedValue()
     }
+
+    /// Runs `body` with the calling thread's worker without retaining it (the enqueue hot
+    /// path); `body` must not let the reference escape.
+    @inline(__always)
+    static func withWorker<R>(_ body: (Worker?) -> R) -> R {
+        guard let pointer = pthread_getspecific(key) else { return body(nil) }
+        // Safety: as in `worker`; the thread's worker outlives this call.
+        return Unmanaged<Worker>.fromOpaque(pointer)._withUnsafeGuaranteedRef { body($0) }
+    }
 }
 
 extension URingExecutor {

@@ -34,11 +34,13 @@ protocol OverflowSink: AnyObject {
 final class LocalQueue<Element: BitwiseCopyable & Sendable>: @unchecked Sendable {
     // @unchecked: slots are plain memory handed between threads by the head/tail protocol above.
 
+    private let leadingPadding = CacheLinePadding()
     let capacity: UInt32
     private let mask: UInt32
     private let head = Atomic<UInt64>(0)
     private let tail = Atomic<UInt32>(0)
     private let slots: UnsafeMutablePointer<Element>
+    private let trailingPadding = CacheLinePadding()
 
     /// `startIndex` lets tests begin near UInt32.max so that index wraparound happens.
     init(capacity: Int, startIndex: UInt32 = 0) {

@@ -35,11 +35,20 @@ final class Worker: @unchecked Sendable {
     /// Unowned to avoid a cycle; safe because the worker's thread holds the executor
     /// strongly for as long as it runs, and nothing else uses a worker after that.
     unowned(unsafe) let executor: URingExecutor
+    /// The same executor and its shared parts as unretained references: the hot path uses
+    /// them through `_withUnsafeGuaranteedRef`, so that it never retains or releases an
+    /// object that other workers' threads retain too (a contended refcount costs a
+    /// cache-line transfer per call).
+    private let executorRef: Unmanaged<URingExecutor>
+    private let injectionRef: Unmanaged<InjectionQueue<UnownedJob>>
+    private let idleRef: Unmanaged<IdleWorkers>
+    private let taskExecutor: UnownedTaskExecutor
     let queue: LocalQueue<UnownedJob>
     let counters = WorkerCounters()
     private(set) var parker: any Parker = PlaceholderParker()
 
     // MARK: owner-only state
+    private let leadingPadding = CacheLinePadding()
     private var lifoSlot: UnownedJob?
     private var lifoStreak = 0
     private var tick: UInt32 = 0
@@ -47,12 +56,36 @@ final class Worker: @unchecked Sendable {
     /// True while inside `park`: wakes caused by our own parker's events need no notify.
     private var isParking = false
     private var random: FastRandom
+    private let trailingPadding = CacheLinePadding()
 
     init(index: Int, executor: URingExecutor, queueCapacity: Int) {
         self.index = index
         self.executor = executor
+        self.executorRef = Unmanaged.passUnretained(executor)
+        self.injectionRef = Unmanaged.passUnretained(executor.injection)
+        self.idleRef = Unmanaged.passUnretained(executor.idle)
+        self.taskExecutor = executor.unownedTaskExecutor
         self.queue = LocalQueue(capacity: queueCapacity)
         self.random = FastRandom(seed: UInt32(truncatingIfNeeded: index &* 0x9E37_79B9 &+ 0x7F4A_7C15))
+    }
+
+    @inline(__always)
+    private func withInjection<R>(_ body: (InjectionQueue<UnownedJob>) -> R) -> R {
+        injectionRef._withUnsafeGuaranteedRef(body)
+    }
+
+    @inline(__always)
+    private func withIdle<R>(_ body: (IdleWorkers) -> R) -> R {
+        idleRef._withUnsafeGuaranteedRef(body)
+    }
+
+    private var isStopping: Bool { executorRef._withUnsafeGuaranteedRef { $0.isShuttingDown } }
+
+    /// Wakes a sleeping worker if work just appeared and nobody searches (see IdleWorkers).
+    private func notifyParked() {
+        if let sleeper = withIdle({ $0.workerToNotify() }) {
+            executorRef._withUnsafeGuaranteedRef { $0.wake(sleeper) }
+        }
     }
 
     /// Called on the worker thread during start-up, before the loop runs.
@@ -88,11 +121,12 @@ final class Worker: @unchecked Sendable {
             }
         }
         if isParking { shouldNotify = false }
-        if shouldNotify { executor.notifyParkedWorker() }
+        if shouldNotify { notifyParked() }
     }
 
     private func pushBack(_ job: UnownedJob) {
-        if case .overflowed(let count) = queue.push(job, overflow: executor.injection) {
+        let outcome = withInjection { queue.push(job, overflow: $0) }
+        if case .overflowed(let count) = outcome {
             counters.overflowedJobs.bump(by: UInt64(count))
         }
     }
@@ -100,7 +134,7 @@ final class Worker: @unchecked Sendable {
     // MARK: The loop
 
     func runLoop() {
-        while !executor.isShuttingDown {
+        while !isStopping {
             tick &+= 1
             if tick % SchedulerTuning.pollInterval == 0 { maintenance() }
             if let job = nextJob() ?? findWorkAfterPolling() {
@@ -115,11 +149,11 @@ final class Worker: @unchecked Sendable {
     private func run(_ job: UnownedJob) {
         if isSearching { leaveSearching() }
         counters.jobsRun.bump()
-        job.runSynchronously(on: executor.unownedTaskExecutor)
+        job.runSynchronously(on: taskExecutor)
     }
 
     private func nextJob() -> UnownedJob? {
-        if tick % SchedulerTuning.injectionInterval == 0, let job = executor.injection.pop() {
+        if tick % SchedulerTuning.injectionInterval == 0, let job = withInjection({ $0.pop() }) {
             counters.injectionPops.bump()
             return job
         }
@@ -132,7 +166,7 @@ final class Worker: @unchecked Sendable {
             }
             // Budget spent: two tasks waking each other must not starve the queue.
             pushBack(job)
-            executor.notifyParkedWorker()
+            notifyParked()
         }
         lifoStreak = 0
         if let job = queue.pop() { return job }
@@ -141,12 +175,14 @@ final class Worker: @unchecked Sendable {
 
     /// Takes one job to run plus a fair share of the injection queue into the local queue.
     private func popInjectionBatch() -> UnownedJob? {
-        let share = executor.injection.count / executor.workerCount + 1
-        let limit = min(share, Int(queue.capacity) / 2)
         var moved: UInt64 = 0
-        let job = executor.injection.popBatch(limit: limit) { extra in
-            moved += 1
-            pushBack(extra)
+        let job = withInjection { injection -> UnownedJob? in
+            if injection.isEmpty { return nil }
+            let share = injection.count / executor.workerCount + 1
+            return injection.popBatch(limit: min(share, Int(queue.capacity) / 2)) { extra in
+                moved += 1
+                pushBack(extra)
+            }
         }
         if job != nil { counters.injectionPops.bump(by: moved + 1) }
         return job
@@ -176,7 +212,7 @@ final class Worker: @unchecked Sendable {
 
     private func steal() -> UnownedJob? {
         if !isSearching {
-            isSearching = executor.idle.transitionToSearching()
+            isSearching = withIdle { $0.transitionToSearching() }
             if !isSearching { return nil }
         }
         let workers = executor.workers
@@ -195,9 +231,9 @@ final class Worker: @unchecked Sendable {
 
     private func leaveSearching() {
         isSearching = false
-        if executor.idle.transitionFromSearching() {
+        if withIdle({ $0.transitionFromSearching() }) {
             // The last searcher found work: there may be more, so wake someone to look.
-            executor.notifyParkedWorker()
+            notifyParked()
         }
     }
 
@@ -207,12 +243,12 @@ final class Worker: @unchecked Sendable {
 
     private func park() {
         if hasLocalWork { return }
-        let wasLastSearcher = executor.idle.transitionToParked(index, isSearching: isSearching)
+        let wasLastSearcher = withIdle { $0.transitionToParked(index, isSearching: isSearching) }
         isSearching = false
         if wasLastSearcher { executor.notifyIfWorkPending() }
 
         isParking = true
-        while !executor.isShuttingDown {
+        while !isStopping {
             counters.parks.bump()
             let watchesTimers = executor.claimTimerWatch(index)
             parker.park(deadline: watchesTimers ? executor.timers.nextDeadline : nil)
@@ -222,7 +258,7 @@ final class Worker: @unchecked Sendable {
         }
         isParking = false
         if !isSearching && (lifoSlot != nil ? 1 : 0) + queue.count > 1 {
-            executor.notifyParkedWorker()
+            notifyParked()
         }
     }
 
@@ -232,10 +268,10 @@ final class Worker: @unchecked Sendable {
         if hasLocalWork {
             // Woken by our own parker's events or timers: not a searcher unless a notifier
             // had already taken us off the sleeper list (and counted us as searching).
-            isSearching = !executor.idle.unparkWorker(index)
+            isSearching = !withIdle { $0.unparkWorker(index) }
             return true
         }
-        if executor.idle.isParked(index) { return false }
+        if withIdle({ $0.isParked(index) }) { return false }
         isSearching = true
         return true
     }
@@ -245,7 +281,7 @@ final class Worker: @unchecked Sendable {
     private func drainForShutdown() {
         if isSearching {
             isSearching = false
-            _ = executor.idle.transitionFromSearching()
+            _ = withIdle { $0.transitionFromSearching() }
         }
         while true {
             if let job = lifoSlot {
@@ -253,7 +289,7 @@ final class Worker: @unchecked Sendable {
                 run(job)
             } else if let job = queue.pop() {
                 run(job)
-            } else if let job = executor.injection.pop() {
+            } else if let job = withInjection({ $0.pop() }) {
                 counters.injectionPops.bump()
                 run(job)
             } else {
