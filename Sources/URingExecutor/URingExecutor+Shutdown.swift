@@ -53,7 +53,7 @@ extension URingExecutor {
 
     /// Whether `shutdown()` has completed.
     public var isShutDown: Bool {
-        lifecycle.phase.wait { $0 }  == .stopped
+        lifecycle.phase.withLock { $0 } == .stopped
     }
 
     /// The executor that receives jobs after shutdown.

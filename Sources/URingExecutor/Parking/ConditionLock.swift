@@ -31,6 +31,13 @@ final class ConditionLock<Value>: @unchecked Sendable {
         mutex.deallocate()
     }
 
+    /// Runs `body` with the lock held.
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&value)
+    }
+
     /// Runs `body` with the lock held and wakes every waiter afterwards.
     func withLockBroadcasting<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)

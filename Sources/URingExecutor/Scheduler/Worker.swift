@@ -8,7 +8,8 @@
 // One turn of the loop (a "tick") picks the next job in this order:
 //   1. every `injectionInterval` ticks, the injection queue first (fairness for remote work);
 //   2. the LIFO slot (the job woken or spawned last, for message-passing locality), at most
-//      `lifoBudget` times in a row, after which the slot's job goes to the back of the queue;
+//      `lifoBudget` times in a row, after which the slot's job goes to the back of the queue
+//      (or simply runs, if the queue is empty);
 //   3. the local queue;
 //   4. a batch from the injection queue;
 //   5. after a `parker.poll()`: stealing half of a random victim's queue (if fewer than
@@ -164,7 +165,13 @@ final class Worker: @unchecked Sendable {
                 counters.lifoHits.bump()
                 return job
             }
-            // Budget spent: two tasks waking each other must not starve the queue.
+            // Budget spent: two tasks waking each other must not starve the queue, so the
+            // job goes behind what is queued. With nothing queued it would come straight
+            // back, so run it (and spare the other workers a pointless wake-up).
+            if queue.isEmpty {
+                lifoStreak = 0
+                return job
+            }
             pushBack(job)
             notifyParked()
         }
