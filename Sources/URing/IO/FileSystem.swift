@@ -65,13 +65,11 @@ public enum FileSystem {
         return result
     }
 
-    /// Closes `file` after a failure, also when the failure was this task's cancellation
-    /// (a cancelled task cannot start ring operations, so the close runs in a new task).
+    /// Closes `file` after a failure, also when the failure was this task's cancellation:
+    /// a cancelled task cannot start ring operations, so then close(2) runs directly, once
+    /// the file's calls in flight have finished.
     private static func closeAfterError(_ file: File) async {
-        if Task.isCancelled {
-            await Task { try? await file.close() }.value
-        } else {
-            try? await file.close()
-        }
+        if !Task.isCancelled, (try? await file.close()) != nil { return }
+        if await file.uses.close() { _ = Glibc.close(file.descriptor.rawValue) }
     }
 }
