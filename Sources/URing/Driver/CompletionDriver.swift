@@ -42,7 +42,15 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
     }
 
     private var ring: Ring
-    private var slots = OperationSlots<UnsafeContinuation<OperationOutcome, Never>>()
+    /// Who an operation wakes: a suspended task, or a job whose timer the ring holds.
+    enum Waiter {
+        case task(UnsafeContinuation<OperationOutcome, Never>)
+        case timer(UnownedJob, deadline: ContinuousClock.Instant, executor: URingExecutor)
+    }
+
+    private var slots = OperationSlots<Waiter>()
+    /// Where timers go that this ring gives back (shutdown); set by the runtime.
+    var timerFallback: RingTimers?
     private let mailbox = Mailbox()
     private var drained: [DriverMessage] = []
     private let wakeState = Atomic<UInt8>(WakeState.empty.rawValue)
@@ -219,7 +227,7 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
                 completions = 2
             }
             if let keepAlive = operation.keepAlive { slots.retain(keepAlive, for: ticket) }
-            slots.submitted(ticket, waiter: continuation, completions: completions)
+            slots.submitted(ticket, waiter: .task(continuation), completions: completions)
             counters.operationsStarted += 1
         } catch {
             slots.abandon(ticket)
@@ -227,6 +235,40 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
             outcome.result = -error.rawValue
             continuation.resume(returning: outcome)
         }
+    }
+
+    // MARK: Timers (owner thread)
+
+    /// Holds `job` in a ring timeout until `deadline`; false if this ring cannot (it is
+    /// shutting down), and the caller keeps the job elsewhere.
+    func startTimer(_ job: UnownedJob, at deadline: ContinuousClock.Instant, executor: URingExecutor) -> Bool {
+        guard !shuttingDown else { return false }
+        let ticket = slots.reserve()
+        do throws(Errno) {
+            let entry = try ring.nextEntry()
+            let time = slots.timePointer(ticket)
+            time.pointee = __kernel_timespec(deadline - ContinuousClock.now)
+            entry.timeout(time)
+            entry.userData = UserData(kind: .operation, ticket: ticket).rawValue
+            slots.submitted(ticket, waiter: .timer(job, deadline: deadline, executor: executor), completions: 1)
+            counters.operationsStarted += 1
+            return true
+        } catch {
+            slots.abandon(ticket)
+            return false
+        }
+    }
+
+    private func fireTimer(
+        _ job: UnownedJob, deadline: ContinuousClock.Instant, executor: URingExecutor, outcome: OperationOutcome
+    ) {
+        if outcome.shutdown, let timerFallback {
+            // A shutdown cut the timer short: keep its deadline; the executor's shutdown
+            // hands it to the fallback executor.
+            _ = timerFallback.fallback.schedule(job, at: deadline)
+            return
+        }
+        executor.enqueue(job)
     }
 
     // MARK: Cross-thread requests
@@ -309,9 +351,12 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
                 break
             default:
                 switch slots.complete(userData, result: completion.result, flags: completion.flags) {
-                case .resume(let continuation, let outcome):
+                case .resume(.task(let continuation), let outcome):
                     counters.operationsCompleted += 1
                     continuation.resume(returning: outcome)
+                case .resume(.timer(let job, let deadline, let executor), let outcome):
+                    counters.operationsCompleted += 1
+                    fireTimer(job, deadline: deadline, executor: executor, outcome: outcome)
                 case .wait, .ignore:
                     break
                 }

@@ -67,9 +67,12 @@ public final class URingRuntime: Sendable {
         }
         let created = Mutex<[Int: CompletionDriver]>([:])
         let options = configuration.ringOptions
-        executor = try URingExecutor(workers: configuration.workers, queueCapacity: configuration.queueCapacity) {
-            index in
+        let timers = RingTimers()
+        executor = try URingExecutor(
+            workers: configuration.workers, queueCapacity: configuration.queueCapacity, timers: timers
+        ) { index in
             let driver = try CompletionDriver(index: index, options: options)
+            driver.timerFallback = timers
             created.withLock { $0[index] = driver }
             return driver
         }
