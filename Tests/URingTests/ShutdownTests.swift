@@ -36,7 +36,7 @@ struct ShutdownTests {
         while log.started.load(ordering: .relaxed) < 20 { try await Task.sleep(for: .milliseconds(1)) }
         try await Task.sleep(for: .milliseconds(30))
         let start = ContinuousClock.now
-        runtime.shutdown()
+        await runtime.shutdown()
         #expect(ContinuousClock.now - start < .seconds(2))
         for reader in readers { await reader.value }
         let all = log.results.withLock { $0 }

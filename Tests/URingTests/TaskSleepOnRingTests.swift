@@ -17,7 +17,9 @@ struct TaskSleepOnRingTests {
             #expect(timers.ringTimersStarted.load(ordering: .relaxed) == 1)
             let elapsed = try await slept
             #expect(elapsed >= .milliseconds(30))
-            #expect(elapsed < .seconds(2))
+            // Loose: Task.sleep's wake-up task hops through the global executor (see
+            // docs/ARCHITECTURE.md), whose threads other tests' exit tests may hold.
+            #expect(elapsed < .seconds(10))
         }
     }
 
@@ -40,7 +42,7 @@ struct TaskSleepOnRingTests {
             return ContinuousClock.now - start
         }
         try await Task.sleep(for: .milliseconds(20))
-        runtime.shutdown()
+        await runtime.shutdown()
         let elapsed = try await sleeper.value
         #expect(elapsed >= .milliseconds(200))
     }

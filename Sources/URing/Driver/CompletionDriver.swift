@@ -275,14 +275,29 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
 
     /// Asks for `ticket`'s operation to be cancelled; safe from any thread.
     func requestCancel(_ ticket: SlotTicket) {
-        mailbox.post(.cancel(ticket))
-        unpark()
+        post(.cancel(ticket))
     }
 
-    /// Hands an operation from a thread without a ring to this driver; any thread.
+    /// Leaves `message` for this driver and wakes it; any thread. After the driver shut
+    /// down, the message is answered here: its waiter resumes with a shutdown outcome.
     func post(_ message: DriverMessage) {
-        mailbox.post(message)
-        unpark()
+        if mailbox.post(message) {
+            unpark()
+        } else {
+            Self.refuse(message)
+        }
+    }
+
+    /// Answers a message no driver will handle: operations resume as refused by shutdown.
+    private static func refuse(_ message: DriverMessage) {
+        switch message {
+        case .startRemote(let submission), .startReserved(let submission, _):
+            submission.continuation.resume(returning: .cancelledBeforeSubmission(shutdown: true))
+        case .shutdown(let latch):
+            latch.signal()
+        case .cancel, .cancelRemote:
+            break
+        }
     }
 
     private func drainMailbox() {
@@ -385,6 +400,10 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
             enter(.wait(timeout: .milliseconds(10)))
             reapCompletions()
             drainMailbox()
+        }
+        // From now on posters answer their own messages; answer what is left here.
+        for message in mailbox.close() {
+            Self.refuse(message)
         }
         return slots.inUse
     }

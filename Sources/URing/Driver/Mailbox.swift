@@ -21,19 +21,35 @@ enum DriverMessage: @unchecked Sendable {
 }
 
 final class Mailbox: Sendable {
-    private let messages = Mutex<[DriverMessage]>([])
+    private let messages = Mutex<(queued: [DriverMessage], closed: Bool)>(([], false))
     private let hasMail = Atomic<Bool>(false)
 
-    func post(_ message: DriverMessage) {
-        messages.withLock { $0.append(message) }
-        hasMail.store(true, ordering: .releasing)
+    /// Leaves `message` for the driver; false once the mailbox is closed (the driver
+    /// has shut down and will never read it): the poster must then answer it itself.
+    func post(_ message: DriverMessage) -> Bool {
+        let accepted = messages.withLock { mailbox in
+            guard !mailbox.closed else { return false }
+            mailbox.queued.append(message)
+            return true
+        }
+        if accepted { hasMail.store(true, ordering: .releasing) }
+        return accepted
+    }
+
+    /// Closes the mailbox for good and returns what was still in it.
+    func close() -> [DriverMessage] {
+        messages.withLock { mailbox in
+            mailbox.closed = true
+            defer { mailbox.queued = [] }
+            return mailbox.queued
+        }
     }
 
     /// Moves every posted message into `into` (which keeps its capacity between drains).
     func drain(into buffer: inout [DriverMessage]) {
         guard hasMail.load(ordering: .acquiring) else { return }
         hasMail.store(false, ordering: .relaxed)
-        messages.withLock { swap(&$0, &buffer) }
+        messages.withLock { swap(&$0.queued, &buffer) }
     }
 }
 

@@ -104,10 +104,18 @@ public final class File: Sendable {
     // MARK: Closing
 
     /// Waits for the calls in flight, then closes the descriptor through the ring.
-    /// Later calls throw `URingError.closed`; closing twice throws it too.
+    /// Later calls throw `URingError.closed`; closing twice throws it too. The descriptor
+    /// is closed on every path: when the ring cannot take the close (the task is
+    /// cancelled, the runtime is shutting down, no runtime runs), close(2) does it here.
     public func close() async throws {
         guard await uses.close() else { throw URingError.closed }
-        try await perform(CloseOperation(descriptor: descriptor))
+        do {
+            try await perform(CloseOperation(descriptor: descriptor))
+        } catch is CancellationError {
+            _ = Glibc.close(descriptor.rawValue)
+        } catch let error as URingError where error == .shutdown || error == .noRuntime {
+            _ = Glibc.close(descriptor.rawValue)
+        }
     }
 
     // MARK: Arguments

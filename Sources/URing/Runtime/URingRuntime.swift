@@ -91,8 +91,14 @@ public final class URingRuntime: Sendable {
 
     /// Stops the runtime: cancels in-flight operations (their callers get
     /// `URingError.shutdown`), waits for every CQE, then stops the worker threads.
-    /// Idempotent; blocks until done. Must not be called from a worker thread.
+    /// Idempotent; blocks until done.
+    ///
+    /// - Precondition: not called on one of this runtime's worker threads (it would wait
+    ///   for itself). From async code, `await shutdown()` is safe anywhere.
     public func shutdown() {
+        precondition(
+            !executor.isCurrentWorkerThread,
+            "URingRuntime.shutdown() called on one of its own worker threads; use `await runtime.shutdown()`")
         let first = state.withLock { state in
             defer { state.shutDown = true }
             return !state.shutDown
@@ -108,6 +114,17 @@ public final class URingRuntime: Sendable {
         executor.shutdown()
     }
 
+    /// Stops the runtime like `shutdown()`, from any async context (also a task running
+    /// on this runtime): the blocking part runs on a thread that is not a worker.
+    public func shutdown() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                self.shutdown()
+                continuation.resume()
+            }
+        }
+    }
+
     /// Whether `shutdown()` has begun.
     public var isShutDown: Bool { state.withLock { $0.shutDown } }
 
@@ -121,7 +138,7 @@ public final class URingRuntime: Sendable {
     }
 
     static func driverForRemoteCallers() -> CompletionDriver? {
-        RuntimeRegistry.newest()?.nextDriverForRemoteCaller()
+        (RuntimeRegistry.preferred ?? RuntimeRegistry.newest())?.nextDriverForRemoteCaller()
     }
 
     // MARK: Deadlines
@@ -152,6 +169,9 @@ public final class URingRuntime: Sendable {
 /// ring go to the newest.
 enum RuntimeRegistry {
     private static let runtimes = Mutex<[URingRuntime]>([])
+
+    /// Overrides "the newest" for the calls a task makes (tests run many runtimes at once).
+    @TaskLocal static var preferred: URingRuntime?
 
     static func add(_ runtime: URingRuntime) { runtimes.withLock { $0.append(runtime) } }
     static func remove(_ runtime: URingRuntime) { runtimes.withLock { $0.removeAll { $0 === runtime } } }

@@ -14,10 +14,15 @@ func withRuntime<Result: Sendable>(
     var configuration = URingRuntime.Configuration(workers: workers)
     configure(&configuration)
     let runtime = try URingRuntime(configuration)
-    defer { runtime.shutdown() }
-    return try await withTaskExecutorPreference(runtime.executor) {
-        try await body(runtime)
+    let result: Swift.Result<Result, any Error>
+    do {
+        result = .success(try await withTaskExecutorPreference(runtime.executor) { try await body(runtime) })
+    } catch {
+        result = .failure(error)
     }
+    // The task may still be on a worker thread here: the async shutdown is safe there.
+    await runtime.shutdown()
+    return try result.get()
 }
 
 /// Descriptors of this process open on `path`, from /proc/self/fd. Counting only those
