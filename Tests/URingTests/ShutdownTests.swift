@@ -17,19 +17,19 @@ struct ShutdownTests {
                 log.started.add(1, ordering: .relaxed)
                 do {
                     _ = try await file.read(count: 8, at: 0)
-                    log.results.withLock { $0.append("returned") }
+                    log.results.update { $0.append("returned") }
                 } catch let error as URingError {
                     // Work started after shutdown began is refused the same way.
                     do {
                         _ = try await file.read(count: 8, at: 0)
-                        log.results.withLock { $0.append("second read returned") }
+                        log.results.update { $0.append("second read returned") }
                     } catch let second as URingError where second == error {
-                        log.results.withLock { $0.append("\(error)") }
+                        log.results.update { $0.append("\(error)") }
                     } catch {
-                        log.results.withLock { $0.append("second read: \(error)") }
+                        log.results.update { $0.append("second read: \(error)") }
                     }
                 } catch {
-                    log.results.withLock { $0.append("other: \(error)") }
+                    log.results.update { $0.append("other: \(error)") }
                 }
             })
         }
@@ -39,13 +39,13 @@ struct ShutdownTests {
         await runtime.shutdown()
         #expect(ContinuousClock.now - start < .seconds(2))
         for reader in readers { await reader.value }
-        let all = log.results.withLock { $0 }
+        let all = log.results.value
         #expect(all.count == 20)
         #expect(all.allSatisfy { $0 == URingError.shutdown.description }, "\(all)")
     }
 }
 
 private final class ShutdownLog: Sendable {
-    let results = Mutex<[String]>([])
+    let results = Shared<[String]>([])
     let started = Atomic<Int>(0)
 }

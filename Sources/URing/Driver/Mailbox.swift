@@ -4,6 +4,7 @@
 
 import Dispatch
 import Synchronization
+import URingExecutor
 
 enum DriverMessage: @unchecked Sendable {
     // @unchecked: RemoteSubmission's mutable state is touched only by the target driver's thread.
@@ -21,7 +22,7 @@ enum DriverMessage: @unchecked Sendable {
 }
 
 final class Mailbox: Sendable {
-    private let messages = Mutex<(queued: [DriverMessage], closed: Bool)>(([], false))
+    private let messages = ThreadLock<(queued: [DriverMessage], closed: Bool)>(([], false))
     private let hasMail = Atomic<Bool>(false)
 
     /// Leaves `message` for the driver; false once the mailbox is closed (the driver

@@ -6,11 +6,12 @@
 // the last `end` resumes it.
 
 import Synchronization
+import URingExecutor
 
 final class FileUseCount: Sendable {
     private static let closedBit = 1 << 62
     private let state = Atomic<Int>(0)
-    private let closer = Mutex<(waiter: CheckedContinuation<Void, Never>?, drained: Bool)>((nil, false))
+    private let closer = ThreadLock<(waiter: CheckedContinuation<Void, Never>?, drained: Bool)>((nil, false))
 
     /// Registers a call; false (and nothing registered) once the file is closing.
     func begin() -> Bool {

@@ -13,6 +13,7 @@
 
 import CLiburing
 import Synchronization
+import URingExecutor
 
 protocol RingOperation {
     associatedtype Output
@@ -94,7 +95,7 @@ private final class RemoteHandoff: Sendable {
         case published(RemoteSubmission)
     }
 
-    private let state = Mutex<State>(.waiting)
+    private let state = ThreadLock<State>(.waiting)
 
     /// Records the submission; false when the cancel handler already ran.
     func publish(_ submission: RemoteSubmission) -> Bool {

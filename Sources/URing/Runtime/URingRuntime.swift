@@ -55,7 +55,7 @@ public final class URingRuntime: Sendable {
     public let executor: URingExecutor
     public let configuration: Configuration
     private let drivers: [CompletionDriver]
-    private let state = Mutex<(shutDown: Bool, nextRemote: Int)>((false, 0))
+    private let state = ThreadLock<(shutDown: Bool, nextRemote: Int)>((false, 0))
 
     /// Starts the worker threads and their rings.
     ///
@@ -65,7 +65,7 @@ public final class URingRuntime: Sendable {
         guard configuration.ringEntries >= 2 && configuration.ringEntries <= 32_768 else {
             throw URingError.invalidArgument("ringEntries must be 2...32768, not \(configuration.ringEntries)")
         }
-        let created = Mutex<[Int: CompletionDriver]>([:])
+        let created = ThreadLock<[Int: CompletionDriver]>([:])
         let options = configuration.ringOptions
         let timers = RingTimers()
         executor = try URingExecutor(
@@ -168,7 +168,7 @@ public final class URingRuntime: Sendable {
 /// The runtimes alive in this process, newest last; calls from threads that own no
 /// ring go to the newest.
 enum RuntimeRegistry {
-    private static let runtimes = Mutex<[URingRuntime]>([])
+    private static let runtimes = ThreadLock<[URingRuntime]>([])
 
     /// Overrides "the newest" for the calls a task makes (tests run many runtimes at once).
     @TaskLocal static var preferred: URingRuntime?

@@ -1,4 +1,4 @@
-// A pthread mutex around a value. The executor uses this rather than
+// A pthread mutex around a value (package-visible: URing uses it too). The executor uses this rather than
 // Synchronization.Mutex because ThreadSanitizer intercepts pthread_mutex_lock, but not
 // Mutex's futex fast path inside the (uninstrumented) standard library, and so would
 // report races on everything a Mutex protects. Uncontended, both cost about the same.
@@ -9,13 +9,13 @@ import Glibc
 import Musl
 #endif
 
-final class ThreadLock<Value: ~Copyable>: @unchecked Sendable {
+package final class ThreadLock<Value: ~Copyable>: @unchecked Sendable {
     // @unchecked: `value` is accessed only between pthread_mutex_lock and _unlock.
 
     private var value: Value
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
-    init(_ value: consuming Value) {
+    package init(_ value: consuming Value) {
         self.value = value
         mutex = .allocate(capacity: 1)
         // Safety: freshly allocated, initialised once here, destroyed once in deinit.
@@ -27,7 +27,7 @@ final class ThreadLock<Value: ~Copyable>: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    func withLock<R, E: Error>(_ body: (inout Value) throws(E) -> R) throws(E) -> R {
+    package func withLock<R, E: Error>(_ body: (inout Value) throws(E) -> R) throws(E) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&value)

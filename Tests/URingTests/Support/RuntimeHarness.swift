@@ -69,10 +69,11 @@ struct TestBuffer: @unchecked Sendable {
 
 /// A lock-protected value that escaping test closures can share.
 final class Shared<Value: Sendable>: Sendable {
-    private let storage: Mutex<Value>
+    // A pthread lock (ThreadLock), not Mutex: ThreadSanitizer sees only the former.
+    private let storage: ThreadLock<Value>
 
-    init(_ value: Value) { storage = Mutex(value) }
+    init(_ value: Value) { storage = ThreadLock(value) }
 
-    func update<Result: Sendable>(_ body: (inout sending Value) -> sending Result) -> Result { storage.withLock(body) }
+    func update<Result>(_ body: (inout Value) -> Result) -> Result { storage.withLock(body) }
     var value: Value { storage.withLock { $0 } }
 }
