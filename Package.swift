@@ -60,5 +60,11 @@ let package = Package(
             path: "Examples/GlobalExecutor",
             swiftSettings: strict + [.unsafeFlags(["-Xfrontend", "-disable-availability-checking"])]
         ),
+        .executableTarget(
+            name: "RuntimeAsDefaultExample",
+            dependencies: ["URing", "URingExecutor"],
+            path: "Examples/RuntimeAsDefault",
+            swiftSettings: strict + [.unsafeFlags(["-Xfrontend", "-disable-availability-checking"])]
+        ),
     ]
 )

@@ -14,7 +14,7 @@ extension URingExecutor {
         precondition(CurrentWorker.worker == nil, "URingExecutor.run called on a worker thread; use await instead")
         precondition(!isShuttingDown, "URingExecutor.run called after shutdown()")
         let outcome = ConditionLock<Swift.Result<Result, Failure>?>(nil)
-        Task(executorPreference: self) {
+        let operation: @Sendable () async -> Void = {
             let result: Swift.Result<Result, Failure>
             do throws(Failure) {
                 result = .success(try await body())
@@ -22,6 +22,13 @@ extension URingExecutor {
                 result = .failure(error)
             }
             outcome.withLockBroadcasting { $0 = result }
+        }
+        if isProcessDefault {
+            // Already every task's executor: a preference would only add the Swift
+            // runtime's per-resumption preference lookup (a lock) to every task below.
+            Task(operation: operation)
+        } else {
+            Task(executorPreference: self, operation: operation)
         }
         return try outcome.wait { $0 }.get()
     }

@@ -81,7 +81,7 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
                       isProcessDefault: false, makeParker: makeParker)
     }
 
-    init(
+    package init(
         workers: Int, queueCapacity: Int, timers: any JobTimers, isProcessDefault: Bool,
         makeParker: @escaping @Sendable (_ workerIndex: Int) throws -> any Parker
     ) throws {

@@ -55,13 +55,21 @@ public final class URingRuntime: Sendable {
     public let executor: URingExecutor
     public let configuration: Configuration
     private let drivers: [CompletionDriver]
+    /// Whether this runtime is the process-wide default executor (`URingRuntimeFactory`).
+    public let isProcessDefault: Bool
     private let state = ThreadLock<(shutDown: Bool, nextRemote: Int)>((false, 0))
 
     /// Starts the worker threads and their rings.
     ///
     /// - Throws: `URingUnavailableError` when io_uring cannot be used here (its message
     ///   says why and what to do), `URingExecutorError` for invalid configuration values.
-    public init(_ configuration: Configuration = Configuration()) throws {
+    public convenience init(_ configuration: Configuration = Configuration()) throws {
+        try self.init(configuration, isProcessDefault: false)
+    }
+
+    /// `isProcessDefault`: this runtime backs `URingRuntimeFactory` and lives as long as
+    /// the process (it cannot be shut down).
+    init(_ configuration: Configuration, isProcessDefault: Bool) throws {
         guard configuration.ringEntries >= 2 && configuration.ringEntries <= 32_768 else {
             throw URingError.invalidArgument("ringEntries must be 2...32768, not \(configuration.ringEntries)")
         }
@@ -69,7 +77,8 @@ public final class URingRuntime: Sendable {
         let options = configuration.ringOptions
         let timers = RingTimers()
         executor = try URingExecutor(
-            workers: configuration.workers, queueCapacity: configuration.queueCapacity, timers: timers
+            workers: configuration.workers, queueCapacity: configuration.queueCapacity, timers: timers,
+            isProcessDefault: isProcessDefault
         ) { index in
             let driver = try CompletionDriver(index: index, options: options)
             driver.timerFallback = timers
@@ -78,6 +87,7 @@ public final class URingRuntime: Sendable {
         }
         drivers = created.withLock { all in (0..<configuration.workers).map { all[$0]! } }
         self.configuration = configuration
+        self.isProcessDefault = isProcessDefault
         RuntimeRegistry.add(self)
     }
 
@@ -96,6 +106,7 @@ public final class URingRuntime: Sendable {
     /// - Precondition: not called on one of this runtime's worker threads (it would wait
     ///   for itself). From async code, `await shutdown()` is safe anywhere.
     public func shutdown() {
+        precondition(!isProcessDefault, "URingRuntime.shutdown() called on the process-default runtime, which lives as long as the process")
         precondition(
             !executor.isCurrentWorkerThread,
             "URingRuntime.shutdown() called on one of its own worker threads; use `await runtime.shutdown()`")
