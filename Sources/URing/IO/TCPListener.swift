@@ -1,0 +1,79 @@
+// TCPListener: a listening stream socket; `accept()` takes one connection through the
+// ring, `connections` is a multishot accept as an AsyncSequence of TCPStream.
+//
+// TCP over IPv4 or IPv6, or a Unix-domain stream socket when bound to a Unix path (the
+// path is not removed on close; remove it yourself). Binding is plain syscalls
+// (socket, setsockopt, bind, listen): nothing there waits. `close()` first shuts the
+// listening socket down, which ends every pending accept and multishot accept (they
+// report `URingError.closed`, or end the sequence), then waits for them and closes.
+
+import Glibc
+
+/// A listening stream socket (TCP, or Unix domain) with io_uring accepts.
+public final class TCPListener: Sendable {
+    let socket: Socket
+
+    /// The address the listener is bound to (with the port the kernel picked for port 0).
+    public let localAddress: SocketAddress
+
+    /// The descriptor; valid until `close()`. Do not close it yourself.
+    public var descriptor: FileDescriptor { socket.descriptor }
+
+    /// Binds to `address` and listens.
+    ///
+    /// - Parameters:
+    ///   - backlog: connections the kernel queues before they are accepted (listen(2),
+    ///     capped by net.core.somaxconn).
+    ///   - reuseAddress: SO_REUSEADDR (IP only): rebind while old connections linger in TIME_WAIT.
+    ///   - reusePort: SO_REUSEPORT (IP only): several listeners share the port; the
+    ///     kernel spreads connections among them.
+    /// - Throws: `Errno.addressInUse` when the address is taken, `URingError.invalidArgument`
+    ///   for a negative backlog.
+    public init(binding address: SocketAddress, backlog: Int = 256, reuseAddress: Bool = true, reusePort: Bool = false) throws {
+        guard backlog >= 0 else { throw URingError.invalidArgument("backlog must not be negative, got \(backlog)") }
+        let socket = try Socket(for: address, type: SOCK_STREAM)
+        do {
+            if address.family != .unix {
+                if reuseAddress { try socket.setOption(level: SOL_SOCKET, name: SO_REUSEADDR, value: 1) }
+                if reusePort { try socket.setOption(level: SOL_SOCKET, name: SO_REUSEPORT, value: 1) }
+            }
+            try SocketSystemCalls.bind(socket.descriptor, to: address)
+            try SocketSystemCalls.listen(socket.descriptor, backlog: Int32(clamping: backlog))
+            localAddress = try socket.localAddress()
+        } catch {
+            socket.closeNow()
+            throw error
+        }
+        self.socket = socket
+    }
+
+    /// Whether `close()` has been called.
+    public var isClosed: Bool { socket.isClosed }
+
+    /// Waits for one connection and returns it.
+    ///
+    /// - Throws: `URingError.closed` when the listener is (or gets) closed,
+    ///   `URingError.deadlineExceeded` past a `URingRuntime.withDeadline`,
+    ///   `CancellationError`. A connection that arrives for a cancelled caller is closed.
+    public func accept() async throws -> TCPStream {
+        let descriptor = try await socket.withUse {
+            do {
+                return try await perform(AcceptOperation(descriptor: socket.descriptor))
+            } catch let error as Errno where socket.isClosed {
+                // close() shut the socket down under this accept (EINVAL).
+                _ = error
+                throw URingError.closed
+            }
+        }
+        return TCPStream(taking: descriptor)
+    }
+
+    /// Shuts the listening socket down (ending pending accepts), waits for them, then
+    /// closes it. Closing twice throws `URingError.closed`.
+    public func close() async throws {
+        if !socket.isClosed {
+            _ = Glibc.shutdown(socket.descriptor.rawValue, Int32(SHUT_RDWR))
+        }
+        try await socket.close()
+    }
+}

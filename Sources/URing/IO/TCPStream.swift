@@ -1,0 +1,158 @@
+// TCPStream: a connected stream socket whose receives and sends go through the ring.
+//
+// TCP over IPv4 or IPv6, or a Unix-domain stream socket when connected to (or accepted
+// from) a Unix path: the calls are the same. Any task may use a stream; a receive and
+// a send may run at once. Every call returns only after its CQE, so a cancelled or
+// timed-out receive never writes the caller's buffer afterwards. Deadlines come from
+// `URingRuntime.withDeadline/withTimeout` (or `connect(to:timeout:)`), like for files.
+// `close()` waits for calls in flight: to end a receive that waits for data, cancel its
+// task or `shutdown(.read)` first.
+
+import Glibc
+
+/// A connected stream socket (TCP, or Unix domain) with io_uring I/O.
+public final class TCPStream: Sendable {
+    /// Which directions `shutdown` ends.
+    public enum Direction: Sendable {
+        /// No more receiving: pending and later receives return 0.
+        case read
+        /// No more sending: the peer's receives return 0 (EOF) once it has read everything.
+        case write
+        case both
+
+        var how: Int32 {
+            switch self {
+            case .read: return Int32(SHUT_RD)
+            case .write: return Int32(SHUT_WR)
+            case .both: return Int32(SHUT_RDWR)
+            }
+        }
+    }
+
+    let socket: Socket
+
+    /// The descriptor; valid until `close()`. Do not close it yourself.
+    public var descriptor: FileDescriptor { socket.descriptor }
+
+    /// Wraps a connected stream socket; the stream takes ownership and closes it.
+    public init(taking descriptor: FileDescriptor) {
+        socket = Socket(taking: descriptor)
+    }
+
+    /// Connects to `address` (an IP address and port, or a Unix path).
+    ///
+    /// - Throws: `Errno.connectionRefused` when nothing listens there,
+    ///   `URingError.deadlineExceeded` when `deadline` (or an enclosing
+    ///   `URingRuntime.withDeadline`) passes first, `CancellationError`.
+    public static func connect(to address: SocketAddress, deadline: ContinuousClock.Instant? = nil) async throws -> TCPStream {
+        let socket = try Socket(for: address, type: SOCK_STREAM)
+        do {
+            let operation = ConnectOperation(descriptor: socket.descriptor, address: SocketAddressBuffer(address))
+            if let deadline {
+                try await URingRuntime.withDeadline(deadline) { try await perform(operation) }
+            } else {
+                try await perform(operation)
+            }
+        } catch {
+            socket.closeNow()
+            throw error
+        }
+        return TCPStream(socket)
+    }
+
+    /// `connect(to: address, deadline: .now + timeout)`.
+    public static func connect(to address: SocketAddress, timeout: Duration) async throws -> TCPStream {
+        try await connect(to: address, deadline: ContinuousClock.now + timeout)
+    }
+
+    init(_ socket: Socket) {
+        self.socket = socket
+    }
+
+    /// Whether `close()` has been called.
+    public var isClosed: Bool { socket.isClosed }
+
+    /// This end's address.
+    public var localAddress: SocketAddress { get throws { try socket.localAddress() } }
+
+    /// The peer's address (a Unix peer that did not bind has an empty path).
+    public var peerAddress: SocketAddress { get throws { try socket.peerAddress() } }
+
+    /// TCP_NODELAY: send small segments at once instead of coalescing them (Nagle off).
+    /// Throws `Errno.notSupported`-style errors on a Unix-domain stream.
+    public func setNoDelay(_ enabled: Bool) throws {
+        try socket.setOption(level: Int32(IPPROTO_TCP), name: TCP_NODELAY, value: enabled ? 1 : 0)
+    }
+
+    /// Whether TCP_NODELAY is set.
+    public var noDelay: Bool { get throws { try socket.option(level: Int32(IPPROTO_TCP), name: TCP_NODELAY) != 0 } }
+
+    // MARK: Receiving
+
+    /// Receives what has arrived, up to `buffer.count` bytes, waiting until something
+    /// has; returns 0 at end of stream (the peer shut down its sending side). Buffers
+    /// over 4 GiB receive at most 4 GiB - 4 KiB.
+    ///
+    /// - Throws: `Errno.connectionReset` when the peer reset the connection.
+    public func receive(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
+        let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(buffer.count, File.maximumChunk)])
+        return try await socket.withUse {
+            try await perform(ReceiveOperation(descriptor: socket.descriptor, buffer: slice))
+        }
+    }
+
+    /// Receives up to `maxCount` bytes; an empty array means end of stream.
+    public func receive(maxCount: Int) async throws -> [UInt8] {
+        guard maxCount > 0 else { throw URingError.invalidArgument("maxCount must be positive, got \(maxCount)") }
+        // Safety: owned here and freed on every path after the receive returned (the
+        // ring no longer touches it then).
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: maxCount, alignment: 16)
+        defer { buffer.deallocate() }
+        let count = try await receive(into: buffer)
+        return Array(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+    }
+
+    // MARK: Sending
+
+    /// Sends all of `buffer`, continuing after short sends; suspends while the socket's
+    /// send buffer is full (backpressure).
+    ///
+    /// - Throws: `Errno.brokenPipe` or `Errno.connectionReset` when the peer is gone
+    ///   (never SIGPIPE).
+    public func send(_ buffer: UnsafeRawBufferPointer) async throws {
+        try await socket.withUse {
+            var done = 0
+            while done < buffer.count {
+                let chunk = UnsafeRawBufferPointer(rebasing: buffer[done..<min(buffer.count, done + File.maximumChunk)])
+                let count = try await perform(SendOperation(descriptor: socket.descriptor, buffer: chunk))
+                // A send(2) of a non-empty buffer on a blocking socket never returns 0;
+                // guard against spinning anyway.
+                if count == 0 { throw Errno.brokenPipe }
+                done += count
+            }
+        }
+    }
+
+    /// Sends all of `bytes` (copied first: the ring needs memory it owns).
+    public func send(_ bytes: [UInt8]) async throws {
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
+        defer { copy.deallocate() }
+        bytes.withUnsafeBytes { copy.copyMemory(from: $0) }
+        try await send(UnsafeRawBufferPointer(copy))
+    }
+
+    // MARK: Ending
+
+    /// Ends one or both directions (shutdown(2)); the descriptor stays open.
+    public func shutdown(_ direction: Direction) async throws {
+        try await socket.withUse {
+            try await perform(ShutdownOperation(descriptor: socket.descriptor, how: direction.how))
+        }
+    }
+
+    /// Waits for calls in flight, then closes the socket. Later calls throw
+    /// `URingError.closed`; so does closing twice. The descriptor is closed on every path.
+    public func close() async throws {
+        try await socket.close()
+    }
+}

@@ -1,0 +1,44 @@
+// The heap memory one sendmsg/recvmsg points the kernel at: a msghdr, its single iovec,
+// the payload bytes and the peer's address. The slot keeps it alive (keepAlive) until
+// the operation's last CQE; `complete` reads it afterwards on the caller's task.
+
+import Glibc
+
+final class MessageBuffer: @unchecked Sendable {
+    // @unchecked: filled before submission or by the kernel before the CQE, read only
+    // after the CQE on the caller's task; never touched by two threads at once.
+    let header: UnsafeMutablePointer<msghdr>
+    let vector: UnsafeMutablePointer<iovec>
+    let payload: UnsafeMutableRawBufferPointer
+    let peer: SocketAddressBuffer
+
+    /// A message of `capacity` payload bytes and room for any address.
+    init(capacity: Int, peer: SocketAddressBuffer = SocketAddressBuffer()) {
+        // Safety: allocated and initialised here, freed in deinit, after the last CQE.
+        payload = .allocate(byteCount: max(capacity, 1), alignment: 16)
+        vector = .allocate(capacity: 1)
+        vector.initialize(to: iovec(iov_base: payload.baseAddress, iov_len: capacity))
+        header = .allocate(capacity: 1)
+        header.initialize(to: msghdr())
+        header.pointee.msg_name = UnsafeMutableRawPointer(peer.storage)
+        header.pointee.msg_namelen = peer.length.pointee
+        header.pointee.msg_iov = vector
+        header.pointee.msg_iovlen = 1
+        self.peer = peer
+    }
+
+    /// A message carrying a copy of `bytes` to `address`.
+    convenience init(sending bytes: UnsafeRawBufferPointer, to address: SocketAddress) {
+        self.init(capacity: bytes.count, peer: SocketAddressBuffer(address))
+        if bytes.count > 0 { payload.copyMemory(from: bytes) }
+    }
+
+    deinit {
+        header.deallocate()
+        vector.deallocate()
+        payload.deallocate()
+    }
+
+    /// The sender's address of a received message.
+    var sender: SocketAddress? { SocketAddress(storage: peer.storage, length: header.pointee.msg_namelen) }
+}

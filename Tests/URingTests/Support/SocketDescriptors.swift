@@ -1,0 +1,62 @@
+// Counting this process's socket descriptors that belong to one TCP port, so a leak
+// check stays exact while other tests open sockets in parallel: /proc/net/tcp{,6} maps
+// ports to socket inodes, and /proc/self/fd entries read "socket:[inode]".
+
+import Foundation
+import Glibc
+import URing
+
+/// Descriptors of this process on TCP sockets whose local or remote port is `port`
+/// (the listener, its accepted connections, and clients connected to it).
+func openSocketCount(onPort port: Int) -> Int {
+    var inodes = Set<String>()
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count > 9 else { continue }
+            let ports = [fields[1], fields[2]].compactMap { $0.split(separator: ":").last.flatMap { Int($0, radix: 16) } }
+            if ports.contains(port) { inodes.insert(String(fields[9])) }
+        }
+    }
+    guard let directory = opendir("/proc/self/fd") else { return -1 }
+    defer { closedir(directory) }
+    var count = 0
+    var target = [CChar](repeating: 0, count: 256)
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard Int(name) != nil else { continue }
+        let length = readlink("/proc/self/fd/" + name, &target, target.count - 1)
+        guard length > 0 else { continue }
+        let linked = String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard linked.hasPrefix("socket:[") else { continue }
+        if inodes.contains(String(linked.dropFirst(8).dropLast())) { count += 1 }
+    }
+    return count
+}
+
+/// Sets SO_LINGER to 0 on `descriptor`: closing it then resets the connection (RST).
+func setResetOnClose(_ descriptor: FileDescriptor) throws {
+    var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+    guard setsockopt(descriptor.rawValue, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size)) == 0 else {
+        throw Errno(rawValue: errno)
+    }
+}
+
+/// Random bytes for payloads whose exact contents a test checks.
+func randomBytes(_ count: Int) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: count)
+    bytes.withUnsafeMutableBytes { raw in
+        var generator = SystemRandomNumberGenerator()
+        var offset = 0
+        while offset < raw.count {
+            let word = generator.next()
+            withUnsafeBytes(of: word) { wordBytes in
+                let take = min(8, raw.count - offset)
+                raw.baseAddress!.advanced(by: offset).copyMemory(from: wordBytes.baseAddress!, byteCount: take)
+                offset += take
+            }
+        }
+    }
+    return bytes
+}
