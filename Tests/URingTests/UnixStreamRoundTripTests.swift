@@ -1,0 +1,38 @@
+import Testing
+import URing
+
+@Suite("Unix domain stream sockets", .requiresIOURing)
+struct UnixStreamRoundTripTests {
+    @Test("bytes sent over a Unix socket path come back exactly, and the addresses name the path")
+    func roundTrip() async throws {
+        let directory = try TemporaryDirectory()
+        let address = try SocketAddress(unixPath: directory.appending("echo.sock").string)
+        try await withRuntime { runtime in
+            let listener = try TCPListener(binding: address)
+            #expect(listener.localAddress == address)
+            let server = Task(executorPreference: runtime.executor) {
+                let connection = try await listener.accept()
+                try await TCPEchoTests.echo(connection)
+            }
+            let client = try await TCPStream.connect(to: address)
+            #expect(try client.peerAddress == address)
+            #expect(try client.localAddress.unixPath == "")
+            let payload = randomBytes(300_000)
+            async let sent: Void = {
+                try await client.send(payload)
+                try await client.shutdown(.write)
+            }()
+            var echoed: [UInt8] = []
+            while echoed.count <= payload.count {
+                let bytes = try await client.receive(maxCount: 65_536)
+                if bytes.isEmpty { break }
+                echoed += bytes
+            }
+            try await sent
+            #expect(echoed == payload)
+            try await server.value
+            try await client.close()
+            try await listener.close()
+        }
+    }
+}
