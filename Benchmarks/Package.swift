@@ -3,25 +3,43 @@ import PackageDescription
 
 // Benchmarks live in their own package so that their dependencies never reach
 // swift-uring's users.
+//
+// - uring-bench: the fio-class CLI (scripts/bench runs it). URingRuntimeFactory is its
+//   process-default executor, which needs the SPI and -disable-availability-checking.
+// - executor-bench: the scheduler alone.
+// - Benchmarks/<Suite>: ordo-one/benchmark suites (malloc counts, thresholds in
+//   Thresholds/): `swift package benchmark` in this directory.
 let strict: [SwiftSetting] = [
     .treatAllWarnings(as: .error),
 ]
 
 let package = Package(
     name: "swift-uring-benchmarks",
+    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "swift-uring", path: ".."),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // Only the malloc interposer: the Swift 6.3 runtime interposer (a default trait) is
+        // not needed for malloc counts.
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
         .executableTarget(
             name: "uring-bench",
             dependencies: [
                 .product(name: "URing", package: "swift-uring"),
+                .product(name: "URingExecutor", package: "swift-uring"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Sources/uring-bench",
-            swiftSettings: strict
+            // URingRuntimeFactory (the default executor) is SPI behind availability checks.
+            swiftSettings: strict + [.unsafeFlags(["-Xfrontend", "-disable-availability-checking"])]
         ),
         .executableTarget(
             name: "executor-bench",
@@ -30,6 +48,27 @@ let package = Package(
             ],
             path: "Sources/executor-bench",
             swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FileReadMallocs",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "URing", package: "swift-uring"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Benchmarks/FileReadMallocs",
+            swiftSettings: strict,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "ExecutorJobMallocs",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "URingExecutor", package: "swift-uring"),
+            ],
+            path: "Benchmarks/ExecutorJobMallocs",
+            swiftSettings: strict,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]
 )

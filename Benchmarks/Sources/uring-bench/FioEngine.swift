@@ -1,28 +1,38 @@
-// fio's io_uring engine on the same file and workload, run as a child process with
-// JSON output; the reference every other engine is compared with.
+// fio's io_uring engine on the same file and workload, run as a child process with JSON
+// output: the reference every other engine is compared with. One job, one thread, the
+// same iodepth, --invalidate=0 (fio would otherwise drop the file's page cache first),
+// --direct=1 with --direct. Latency: fio's total-latency percentiles (--lat_percentiles,
+// submission included), falling back to completion latency (clat) if fio gives no lat.
 
 import Foundation
 
 struct FioEngine: Engine {
     let name = "fio"
 
-    static var isInstalled: Bool {
-        ProcessInfo.processInfo.environment["PATH", default: "/usr/bin"].split(separator: ":").contains {
-            FileManager.default.isExecutableFile(atPath: "\($0)/fio")
-        }
+    static var executablePath: String? {
+        ProcessInfo.processInfo.environment["PATH", default: "/usr/bin:/bin"].split(separator: ":")
+            .map { "\($0)/fio" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    func run(_ workload: Workload) throws -> RunResult {
-        guard Self.isInstalled else { throw EngineFailure(description: "fio is not installed (apt-get install fio)") }
-        let seconds = Double(workload.runtime.components.seconds) + Double(workload.runtime.components.attoseconds) * 1e-18
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "fio", "--name=swift-uring-bench", "--filename=\(workload.path)", "--ioengine=io_uring",
+    func unavailableReason(_ workload: Workload) -> String? {
+        Self.executablePath == nil ? "fio is not installed (apt-get install fio)" : nil
+    }
+
+    func arguments(_ workload: Workload) -> [String] {
+        [
+            "--name=swift-uring-bench", "--filename=\(workload.path)", "--ioengine=io_uring",
             "--rw=\(workload.pattern.rawValue)", "--bs=\(workload.blockSize)", "--iodepth=\(workload.ioDepth)",
-            "--size=\(workload.fileSize)", "--runtime=\(String(format: "%.3f", seconds))s", "--time_based",
-            "--invalidate=0", "--numjobs=1", "--thread", "--output-format=json",
+            "--size=\(workload.fileSize)", "--runtime=\(Int64(workload.runtime.seconds * 1000))ms", "--time_based",
+            "--direct=\(workload.direct ? 1 : 0)", "--invalidate=0", "--numjobs=1", "--thread",
+            "--lat_percentiles=1", "--percentile_list=50:99:99.9", "--output-format=json",
         ]
+    }
+
+    func run(_ workload: Workload, progress: Progress) throws -> RunResult {
+        guard let executable = Self.executablePath else { throw EngineSkipped(description: "fio is not installed") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments(workload)
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.standardError
@@ -41,16 +51,25 @@ struct FioEngine: Engine {
             throw EngineFailure(description: "fio printed no JSON")
         }
         let object = try JSONSerialization.jsonObject(with: data[open...])
+        let direction = workload.pattern.isWrite ? "write" : "read"
         guard let root = object as? [String: Any], let job = (root["jobs"] as? [[String: Any]])?.first,
-            let read = job["read"] as? [String: Any], let ios = read["total_ios"] as? Int,
-            let runtimeMs = read["runtime"] as? Int
+            let side = job[direction] as? [String: Any], let ios = number(side["total_ios"]),
+            let runtimeMs = number(side["runtime"]), runtimeMs > 0
         else { throw EngineFailure(description: "unexpected fio JSON layout") }
-        let userCPU = (job["usr_cpu"] as? Double) ?? 0
-        let systemCPU = (job["sys_cpu"] as? Double) ?? 0
-        let elapsed = Duration.milliseconds(runtimeMs)
-        let cpuFraction = (userCPU + systemCPU) / 100
+        let latencies = (side["lat_ns"] as? [String: Any])?["percentile"] as? [String: Any]
+            ?? (side["clat_ns"] as? [String: Any])?["percentile"] as? [String: Any] ?? [:]
+        func microseconds(_ key: String) -> Double { (number(latencies[key]) ?? .nan) / 1000 }
+        let cpuFraction = ((number(job["usr_cpu"]) ?? 0) + (number(job["sys_cpu"]) ?? 0)) / 100
+        let operations = Int(ios)
         return RunResult(
-            engine: name, operations: ios, bytes: Int64(ios) * Int64(workload.blockSize), elapsed: elapsed,
-            cpu: .milliseconds(Int64(Double(runtimeMs) * cpuFraction)))
+            engine: name, operations: operations, bytes: Int64(operations) * Int64(workload.blockSize),
+            elapsed: .milliseconds(Int64(runtimeMs)), cpu: .milliseconds(Int64(runtimeMs * cpuFraction)),
+            latency: .reported(
+                LatencyPercentiles(
+                    p50: microseconds("50.000000"), p99: microseconds("99.000000"), p999: microseconds("99.900000"))))
+    }
+
+    private func number(_ value: Any?) -> Double? {
+        (value as? NSNumber)?.doubleValue
     }
 }

@@ -1,32 +1,39 @@
-// The table uring-bench prints: one line per engine, ratios against the first engine.
-
-import Glibc
+// The table uring-bench prints per workload: one line per engine, with each engine's
+// IOPS and p50 latency as a ratio to fio's (or to the first engine's when fio did not run).
 
 enum ResultTable {
+    static func baseline(_ results: [RunResult]) -> RunResult? {
+        results.first { $0.engine == "fio" } ?? results.first
+    }
+
     static func render(_ results: [RunResult], workload: Workload) -> String {
-        guard let baseline = results.first else { return "no results" }
+        guard let baseline = baseline(results) else { return "no results" }
+        let ratioWidth = max(10, baseline.engine.count + 6)
+        let widths = [17, 10, 9, 9, 9, 10, 7, ratioWidth, ratioWidth]
+        func row(_ cells: [String]) -> String {
+            zip(cells, widths).map { $0.padded($1) }.joined().trimmingWhitespace()
+        }
         var lines = [
             "",
-            "\(workload.pattern.rawValue) bs=\(formatBytes(Int64(workload.blockSize))) iodepth=\(workload.ioDepth)",
-            pad("engine", 10) + pad("IOPS", 12) + pad("MiB/s", 10) + pad("CPU%", 8) + "vs \(baseline.engine)",
+            "\(workload.pattern.rawValue) bs=\(formatBytes(Int64(workload.blockSize))) iodepth=\(workload.ioDepth)"
+                + " direct=\(workload.direct ? 1 : 0) workers=\(workload.workers)",
+            row([
+                "engine", "IOPS", "MiB/s", "p50 us", "p99 us", "p99.9 us", "CPU%",
+                "IOPS/\(baseline.engine)", "p50/\(baseline.engine)",
+            ]),
         ]
+        let base = baseline.percentiles
         for result in results {
+            let latency = result.percentiles
             lines.append(
-                pad(result.engine, 10) + pad(format(result.iops, decimals: 0), 12)
-                    + pad(format(result.mebibytesPerSecond, decimals: 1), 10)
-                    + pad(format(result.cpuPercent, decimals: 0), 8)
-                    + format(result.iops / baseline.iops, decimals: 2) + "x")
+                row([
+                    result.engine, formatCount(result.iops), format(result.mebibytesPerSecond, decimals: 1),
+                    format(latency.p50, decimals: 1), format(latency.p99, decimals: 1),
+                    format(latency.p999, decimals: 1), format(result.cpuPercent, decimals: 0),
+                    format(result.iops / baseline.iops, decimals: 2) + "x",
+                    format(latency.p50 / base.p50, decimals: 2) + "x",
+                ]))
         }
         return lines.joined(separator: "\n")
-    }
-
-    static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
-    }
-
-    static func format(_ value: Double, decimals: Int) -> String {
-        var buffer = [CChar](repeating: 0, count: 64)
-        _ = withVaList([value]) { vsnprintf(&buffer, 64, "%.\(decimals)f", $0) }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

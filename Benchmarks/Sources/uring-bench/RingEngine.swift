@@ -1,6 +1,7 @@
 // The ceiling: a bare Ring driven synchronously by one thread, in the manner of fio's
-// t/io_uring. `iodepth` reads stay in flight; each completion is checked and its slot
-// re-armed with the next offset. No tasks, no executor: what the kernel path costs.
+// t/io_uring. `iodepth` operations stay in flight; each completion is checked and its
+// slot re-armed with the next offset. No tasks, no executor: what the kernel path costs.
+// Latency of an operation: from preparing its SQE to reaping its CQE.
 
 import Glibc
 import URing
@@ -8,67 +9,74 @@ import URing
 struct RingEngine: Engine {
     let name = "ring"
 
-    func run(_ workload: Workload) throws -> RunResult {
+    func run(_ workload: Workload, progress: Progress) throws -> RunResult {
         let depth = workload.ioDepth
         var ring = try Ring(
             options: RingOptions(
                 submissionQueueEntries: UInt32(depth).nextPowerOfTwo, singleIssuer: true, deferTaskRun: true))
-        let fd = try FileDescriptor.open(workload.path, .readOnly)
+        let fd = try FileDescriptor.open(workload.path, workload.openMode, options: workload.openOptions)
         defer { try? fd.close() }
         let blockSize = workload.blockSize
+        let isWrite = workload.pattern.isWrite
         // Safety: one page-aligned allocation holds every slot's buffer; it is freed only
-        // after the loop below has reaped every read it started.
+        // after the loop below has reaped every operation it started.
         let buffers = UnsafeMutableRawBufferPointer.allocate(byteCount: depth * blockSize, alignment: 4096)
         defer { buffers.deallocate() }
+        buffers.initializeMemory(as: UInt8.self, repeating: 0x5A)
         func buffer(_ slot: Int) -> UnsafeMutableRawBufferPointer {
-            UnsafeMutableRawBufferPointer(rebasing: buffers[slot * blockSize ..< (slot + 1) * blockSize])
+            UnsafeMutableRawBufferPointer(rebasing: buffers[slot * blockSize..<(slot + 1) * blockSize])
         }
-
-        var offsets = OffsetGenerator(workload: workload, seed: 0xC0FFEE)
-        var completed = [Int](repeating: 0, count: depth)
-        var completedCount = 0
-        var failure: Errno?
-        var shortRead = false
-        for slot in 0..<depth {
+        var offsets = OffsetGenerator(workload: workload, stream: 0, streams: 1)
+        var submittedAt = [UInt64](repeating: 0, count: depth)
+        func prepare(_ slot: Int, _ ring: inout Ring) throws {
             let entry = try ring.nextEntry()
-            entry.read(fd, into: buffer(slot), at: UInt64(offsets.next()))
+            if isWrite {
+                entry.write(fd, from: UnsafeRawBufferPointer(buffer(slot)), at: UInt64(offsets.next()))
+            } else {
+                entry.read(fd, into: buffer(slot), at: UInt64(offsets.next()))
+            }
             entry.userData = UInt64(slot)
+            submittedAt[slot] = monotonicNanoseconds()
         }
 
-        let clock = ContinuousClock()
-        let start = clock.now
-        let deadline = start + workload.runtime
-        let cpuStart = threadCPUTime()
+        var completed = [Int](repeating: 0, count: depth)
+        var latency = LatencyRecorder()
+        var failure: Errno?
+        var shortCount: Int32?
+        let start = monotonicNanoseconds()
+        let deadline = start + UInt64(workload.runtime.seconds * 1e9)
+        let cpuStart = processCPUTime()
+        for slot in 0..<depth { try prepare(slot, &ring) }
         var operations = 0
         var inFlight = depth
         var issuing = true
         while inFlight > 0 {
             try ring.submitAndWait(minCompletions: 1)
-            completedCount = 0
+            var completedCount = 0
             ring.reap { completion in
                 if let error = completion.error { failure = error }
-                if completion.result != Int32(blockSize) { shortRead = true }
+                if completion.result != Int32(blockSize) { shortCount = completion.result }
                 completed[completedCount] = Int(completion.userData)
                 completedCount += 1
             }
-            if let failure { throw EngineFailure(description: "ring read failed: \(failure)") }
-            if shortRead { throw EngineFailure(description: "ring read returned fewer than \(blockSize) bytes") }
-            operations += completedCount
-            inFlight -= completedCount
-            if issuing && clock.now >= deadline { issuing = false }
-            guard issuing else { continue }
+            if let failure { throw EngineFailure(description: "ring operation failed: \(failure)") }
+            if let shortCount { throw EngineFailure(description: "ring operation moved \(shortCount) of \(blockSize) bytes") }
+            let now = monotonicNanoseconds()
             for index in 0..<completedCount {
-                let slot = completed[index]
-                let entry = try ring.nextEntry()
-                entry.read(fd, into: buffer(slot), at: UInt64(offsets.next()))
-                entry.userData = UInt64(slot)
+                latency.record(nanoseconds: now &- submittedAt[completed[index]])
             }
+            operations += completedCount
+            progress.add(completedCount)
+            inFlight -= completedCount
+            if issuing && now >= deadline { issuing = false }
+            guard issuing else { continue }
+            for index in 0..<completedCount { try prepare(completed[index], &ring) }
             inFlight += completedCount
         }
-        let elapsed = clock.now - start
+        let elapsed = Duration.nanoseconds(Int64(monotonicNanoseconds() - start))
         return RunResult(
             engine: name, operations: operations, bytes: Int64(operations) * Int64(blockSize), elapsed: elapsed,
-            cpu: threadCPUTime() - cpuStart)
+            cpu: processCPUTime() - cpuStart, latency: .recorded(latency))
     }
 }
 

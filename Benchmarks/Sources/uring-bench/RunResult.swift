@@ -1,4 +1,4 @@
-// What an engine measured in one run.
+// What an engine measured in one run, and the sum of an engine's runs over the rounds.
 
 import Glibc
 
@@ -7,34 +7,57 @@ struct RunResult: Sendable {
     var operations: Int
     var bytes: Int64
     var elapsed: Duration
-    /// User + system CPU time of the threads that did the I/O.
+    /// User + system CPU time the run consumed (the whole process, or fio's figures).
     var cpu: Duration
+    /// Per-operation latency: a histogram (our engines) or percentiles reported by the
+    /// engine itself (fio).
+    var latency: Latency
 
-    var seconds: Double { Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18 }
-    var iops: Double { Double(operations) / seconds }
-    var mebibytesPerSecond: Double { Double(bytes) / seconds / 1_048_576 }
-    var cpuPercent: Double {
-        (Double(cpu.components.seconds) + Double(cpu.components.attoseconds) * 1e-18) / seconds * 100
+    enum Latency: Sendable {
+        case recorded(LatencyRecorder)
+        case reported(LatencyPercentiles)
     }
 
-    static func combine(_ runs: [RunResult]) -> RunResult? {
-        guard let first = runs.first else { return nil }
-        return runs.dropFirst().reduce(first) { total, run in
-            RunResult(
-                engine: total.engine, operations: total.operations + run.operations, bytes: total.bytes + run.bytes,
-                elapsed: total.elapsed + run.elapsed, cpu: total.cpu + run.cpu)
+    var seconds: Double { elapsed.seconds }
+    var iops: Double { Double(operations) / seconds }
+    var mebibytesPerSecond: Double { Double(bytes) / seconds / 1_048_576 }
+    var cpuPercent: Double { cpu.seconds / seconds * 100 }
+
+    var percentiles: LatencyPercentiles {
+        switch latency {
+        case .recorded(let recorder): recorder.percentiles
+        case .reported(let percentiles): percentiles
         }
+    }
+
+    /// The rounds of one engine as one result. Histograms are merged exactly; reported
+    /// percentiles (fio) are averaged weighted by operations, an approximation.
+    static func combine(_ runs: [RunResult]) -> RunResult? {
+        guard var total = runs.first else { return nil }
+        for run in runs.dropFirst() {
+            let weight = Double(total.operations) / Double(max(1, total.operations + run.operations))
+            total.operations += run.operations
+            total.bytes += run.bytes
+            total.elapsed += run.elapsed
+            total.cpu += run.cpu
+            switch (total.latency, run.latency) {
+            case (.recorded(var merged), .recorded(let more)):
+                merged.add(more)
+                total.latency = .recorded(merged)
+            default:
+                let a = total.percentiles
+                let b = run.percentiles
+                func mix(_ x: Double, _ y: Double) -> Double { x * weight + y * (1 - weight) }
+                total.latency = .reported(
+                    LatencyPercentiles(p50: mix(a.p50, b.p50), p99: mix(a.p99, b.p99), p999: mix(a.p999, b.p999)))
+            }
+        }
+        return total
     }
 }
 
-/// CPU time (user + system) consumed so far by the calling thread.
-func threadCPUTime() -> Duration {
-    var usage = rusage()
-    // RUSAGE_THREAD (1): Glibc hides the constant behind _GNU_SOURCE.
-    getrusage(__rusage_who_t(1), &usage)
-    let micros = Int64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1_000_000
-        + Int64(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec)
-    return .microseconds(micros)
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
 
 /// CPU time (user + system) consumed so far by the whole process.
@@ -47,5 +70,10 @@ func processCPUTime() -> Duration {
 }
 
 struct EngineFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// An engine that cannot run this workload here (fio missing, O_DIRECT unsupported...).
+struct EngineSkipped: Error, CustomStringConvertible {
     var description: String
 }

@@ -1,13 +1,14 @@
-// What one benchmark run does: the access pattern, block size, depth and duration,
-// and the file it runs on (created and filled if missing or too small).
+// What one benchmark run does: the access pattern, block size, depth, duration, the
+// file it runs on, and whether it bypasses the page cache; plus the offsets each
+// stream of I/O visits. Values only: every engine reads the same Workload.
 
-import Glibc
 import SystemPackage
 
 enum AccessPattern: String, CaseIterable, Sendable {
-    case randread, read
+    case randread, read, randwrite, write
 
-    var isRandom: Bool { self == .randread }
+    var isRandom: Bool { self == .randread || self == .randwrite }
+    var isWrite: Bool { self == .randwrite || self == .write }
 }
 
 struct Workload: Sendable, CustomStringConvertible {
@@ -15,96 +16,66 @@ struct Workload: Sendable, CustomStringConvertible {
     var blockSize: Int
     var ioDepth: Int
     var fileSize: Int64
+    /// Time per engine per round.
     var runtime: Duration
     var path: FilePath
+    /// O_DIRECT: buffers, offsets and lengths are 4 KiB aligned.
+    var direct: Bool
+    /// Worker threads (and rings) of the swift-uring engines.
+    var workers: Int
 
     var blocks: Int64 { fileSize / Int64(blockSize) }
 
     var description: String {
         "\(pattern.rawValue) bs=\(formatBytes(Int64(blockSize))) iodepth=\(ioDepth) "
-            + "size=\(formatBytes(fileSize)) runtime=\(runtime) file=\(path)"
+            + "size=\(formatBytes(fileSize)) direct=\(direct ? 1 : 0) workers=\(workers) file=\(path)"
     }
+
+    /// The open(2) flags an engine that opens the file itself uses.
+    var openMode: FileDescriptor.AccessMode { pattern.isWrite ? .writeOnly : .readOnly }
+    var openOptions: FileDescriptor.OpenOptions { direct ? [.directIO] : [] }
 }
 
-/// Offsets for one stream of I/O: random block-aligned (SplitMix64) or sequential, wrapping.
+extension FileDescriptor.OpenOptions {
+    /// O_DIRECT, which swift-system does not name (its value differs per architecture).
+    #if arch(arm64) || arch(arm)
+    static let directIO = FileDescriptor.OpenOptions(rawValue: 0o200000)
+    #else
+    static let directIO = FileDescriptor.OpenOptions(rawValue: 0o40000)
+    #endif
+}
+
+/// Offsets for one of `streams` concurrent streams of I/O. Random: block-aligned,
+/// SplitMix64 seeded per stream. Sequential: stream i visits blocks i, i+streams,
+/// i+2*streams, ... so that the streams together sweep the file in order, wrapping.
 struct OffsetGenerator {
     private var state: UInt64
-    private var nextSequential: Int64 = 0
-    private let workload: Workload
+    private var nextBlock: Int64
+    private let stride: Int64
+    private let blocks: Int64
+    private let blockSize: Int64
+    private let isRandom: Bool
 
-    init(workload: Workload, seed: UInt64) {
-        self.workload = workload
-        self.state = seed
+    init(workload: Workload, stream: Int, streams: Int) {
+        state = 0xC0FFEE &+ UInt64(stream) &* 0x9E37_79B9
+        blocks = max(1, workload.blocks)
+        nextBlock = Int64(stream) % blocks
+        stride = Int64(streams)
+        blockSize = Int64(workload.blockSize)
+        isRandom = workload.pattern.isRandom
     }
 
     mutating func next() -> Int64 {
-        if workload.pattern.isRandom {
+        if isRandom {
             state &+= 0x9E37_79B9_7F4A_7C15
             var z = state
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             z ^= z >> 31
-            return Int64(z % UInt64(workload.blocks)) * Int64(workload.blockSize)
+            return Int64(z % UInt64(blocks)) * blockSize
         }
-        let offset = nextSequential
-        nextSequential += Int64(workload.blockSize)
-        if nextSequential + Int64(workload.blockSize) > workload.fileSize { nextSequential = 0 }
-        return offset
+        let block = nextBlock
+        nextBlock = (nextBlock + stride) % blocks
+        return block * blockSize
     }
-}
-
-enum BenchmarkFile {
-    /// Makes `path` at least `size` bytes of non-zero data, then reads it once so the
-    /// page cache holds it (cached-read runs measure the I/O path, not the disk).
-    static func prepare(_ path: FilePath, size: Int64, log: (String) -> Void) throws {
-        let fd = try FileDescriptor.open(
-            path, .readWrite, options: [.create], permissions: [.ownerReadWrite, .groupRead, .otherRead])
-        defer { try? fd.close() }
-        let existing = try fd.seek(offset: 0, from: .end)
-        let chunk = 1 << 20
-        var buffer = [UInt8](repeating: 0, count: chunk)
-        if existing < size {
-            log("creating \(formatBytes(size)) test file \(path)")
-            var offset = existing - existing % Int64(chunk)
-            while offset < size {
-                for index in stride(from: 0, to: chunk, by: 8) {
-                    buffer[index] = UInt8(truncatingIfNeeded: (offset + Int64(index)) >> 12) | 1
-                }
-                let count = Int(min(Int64(chunk), size - offset))
-                _ = try buffer[..<count].withUnsafeBytes { try fd.writeAll(toAbsoluteOffset: offset, $0) }
-                offset += Int64(count)
-            }
-        }
-        log("warming the page cache")
-        var offset: Int64 = 0
-        while offset < size {
-            let read = try buffer.withUnsafeMutableBytes { try fd.read(fromAbsoluteOffset: offset, into: $0) }
-            if read == 0 { break }
-            offset += Int64(read)
-        }
-    }
-}
-
-func formatBytes(_ bytes: Int64) -> String {
-    let units: [(Int64, String)] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")]
-    for (scale, name) in units where bytes >= scale && bytes % scale == 0 {
-        return "\(bytes / scale) \(name)"
-    }
-    return "\(bytes) B"
-}
-
-/// Parses sizes like 4k, 128K, 1g, 512m, 4096.
-func parseSize(_ text: String) -> Int64? {
-    let lower = text.lowercased()
-    let scales: [Character: Int64] = ["k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40]
-    var digits = Substring(lower)
-    var scale: Int64 = 1
-    if lower.hasSuffix("ib") { digits = digits.dropLast(2) } else if lower.hasSuffix("b") { digits = digits.dropLast() }
-    if let last = digits.last, let unit = scales[last] {
-        scale = unit
-        digits = digits.dropLast()
-    }
-    guard let value = Int64(digits), value > 0 else { return nil }
-    let (product, overflow) = value.multipliedReportingOverflow(by: scale)
-    return overflow ? nil : product
 }

@@ -1,0 +1,9 @@
+// uring-bench's default executor is a URingRuntime (URingRuntimeFactory): every task in
+// this process, the nio engine's included, runs on its workers. NIOFileSystem still does
+// its file I/O on NIO's own thread pool, so the nio comparison is unchanged by this.
+// Its worker count comes from SWIFT_URING_WORKERS, which `UringBench.run` sets from
+// --workers before anything touches the runtime.
+
+@_spi(ExperimentalCustomExecutors) import URing
+
+typealias DefaultExecutorFactory = URingRuntimeFactory

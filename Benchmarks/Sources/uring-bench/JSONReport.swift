@@ -1,0 +1,40 @@
+// The JSON file --json writes: every figure of every engine, in the shape
+// {"runs":[{"engine","rw","bs","iodepth","workers","direct","iops","mib_s",
+// "lat_us":{"p50","p99","p999"},"cpu_pct"}]}. bs is in bytes, latencies in microseconds.
+
+import Foundation
+
+struct JSONReport: Encodable {
+    struct Run: Encodable {
+        var engine: String
+        var rw: String
+        var bs: Int
+        var iodepth: Int
+        var workers: Int
+        var direct: Bool
+        var iops: Double
+        var mib_s: Double
+        var lat_us: LatencyPercentiles
+        var cpu_pct: Double
+    }
+
+    var runs: [Run]
+
+    init(_ results: [RunResult], workload: Workload) {
+        runs = results.map { result in
+            Run(
+                engine: result.engine, rw: workload.pattern.rawValue, bs: workload.blockSize,
+                iodepth: workload.ioDepth, workers: workload.workers, direct: workload.direct,
+                iops: (result.iops * 10).rounded() / 10, mib_s: (result.mebibytesPerSecond * 100).rounded() / 100,
+                lat_us: result.percentiles, cpu_pct: (result.cpuPercent * 10).rounded() / 10)
+        }
+    }
+
+    func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path))
+    }
+}
