@@ -46,6 +46,8 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
     enum Waiter {
         case task(UnsafeContinuation<OperationOutcome, Never>)
         case timer(UnownedJob, deadline: ContinuousClock.Instant, executor: URingExecutor)
+        /// A multishot operation that takes each CQE as it comes.
+        case multishot(any MultishotOperation)
     }
 
     private var slots = OperationSlots<Waiter>()
@@ -237,6 +239,39 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
         }
     }
 
+    // MARK: Multishot (owner thread, or forwarded there)
+
+    /// Submits `operation` as one multishot SQE; its CQEs go to `deliver`, the last to
+    /// `finish` (exactly one `finish` per call, also when it cannot start).
+    func startMultishot(_ operation: any MultishotOperation) {
+        guard CurrentDriver.driver === self else {
+            post(.startMultishot(operation))
+            return
+        }
+        guard !shuttingDown else {
+            operation.finish(.cancelledBeforeSubmission(shutdown: true))
+            return
+        }
+        let ticket = slots.reserve()
+        guard operation.arming(on: self, ticket: ticket) else {
+            slots.abandon(ticket)
+            operation.finish(.cancelledBeforeSubmission(shutdown: false))
+            return
+        }
+        do throws(Errno) {
+            let entry = try ring.nextEntry()
+            operation.prepare(entry)
+            entry.userData = UserData(kind: .operation, ticket: ticket).rawValue
+            slots.armed(ticket, waiter: .multishot(operation))
+            counters.operationsStarted += 1
+        } catch {
+            slots.abandon(ticket)
+            var outcome = OperationOutcome.empty
+            outcome.result = -error.rawValue
+            operation.finish(outcome)
+        }
+    }
+
     // MARK: Timers (owner thread)
 
     /// Holds `job` in a ring timeout until `deadline`; false if this ring cannot (it is
@@ -293,6 +328,8 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
         switch message {
         case .startRemote(let submission), .startReserved(let submission, _):
             submission.continuation.resume(returning: .cancelledBeforeSubmission(shutdown: true))
+        case .startMultishot(let operation):
+            operation.finish(.cancelledBeforeSubmission(shutdown: true))
         case .shutdown(let latch):
             latch.signal()
         case .cancel, .cancelRemote:
@@ -327,6 +364,8 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
                 } else {
                     submission.cancelled = true
                 }
+            case .startMultishot(let operation):
+                startMultishot(operation)
             case .shutdown(let latch):
                 shutdownLatch = latch
             }
@@ -372,6 +411,13 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
                 case .resume(.timer(let job, let deadline, let executor), let outcome):
                     counters.operationsCompleted += 1
                     fireTimer(job, deadline: deadline, executor: executor, outcome: outcome)
+                case .resume(.multishot(let operation), let outcome):
+                    counters.operationsCompleted += 1
+                    operation.finish(outcome)
+                case .deliver(.multishot(let operation), let result, let flags):
+                    operation.deliver(result: result, flags: flags)
+                case .deliver:
+                    fatalError("Internal inconsistency: a multishot CQE for a single-shot waiter")
                 case .wait, .ignore:
                     break
                 }

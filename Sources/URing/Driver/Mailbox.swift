@@ -15,6 +15,8 @@ enum DriverMessage: @unchecked Sendable {
     /// Start an operation whose slot was reserved on the driver's thread by a task that
     /// then found itself on another thread.
     case startReserved(RemoteSubmission, SlotTicket)
+    /// Start a multishot operation for a caller on another thread.
+    case startMultishot(any MultishotOperation)
     /// The caller of a remote submission was cancelled.
     case cancelRemote(RemoteSubmission)
     /// The runtime is shutting down: cancel and drain everything, then signal the latch.

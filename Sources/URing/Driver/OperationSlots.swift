@@ -10,7 +10,10 @@
 // move, so pointers into a slot stay valid while it is in use.
 //
 // Lifecycle (a value-level state machine, tested without a ring):
-//   free -> reserved -> inFlight(pending) -> [cancelling(pending)] -> free
+//   single-shot: free -> reserved -> inFlight(pending) -> [cancelling(pending)] -> free
+//   multishot:   free -> reserved -> armed -> [disarming] -> free
+// A multishot slot stays armed across CQEs that carry IORING_CQE_F_MORE (each is
+// delivered to its waiter) and is freed by the first CQE without it.
 // Each transition returns what the driver must do; a ticket whose generation does not
 // match is stale and every action on it is `ignore`.
 
@@ -50,6 +53,11 @@ enum SlotState: Equatable {
     case inFlight(pending: Int)
     /// An ASYNC_CANCEL was issued; still waiting for `pending` CQEs.
     case cancelling(pending: Int)
+    /// A multishot operation in the kernel: CQEs with F_MORE are delivered, the first
+    /// one without F_MORE ends it.
+    case armed
+    /// A multishot operation with an ASYNC_CANCEL issued; CQEs are handled as in `armed`.
+    case disarming
 }
 
 struct OperationSlot<Waiter> {
@@ -73,6 +81,8 @@ enum CompletionAction<Waiter> {
     case wait
     /// The operation is over: resume its waiter with the outcome. The slot is free again.
     case resume(Waiter, OperationOutcome)
+    /// A multishot CQE with more to come: hand it to the waiter; the slot stays armed.
+    case deliver(Waiter, result: Int32, flags: UInt32)
 }
 
 enum CancelAction: Equatable {
@@ -165,6 +175,15 @@ struct OperationSlots<Waiter>: ~Copyable {
         slot.pointee.state = .inFlight(pending: completions)
     }
 
+    /// Records that `ticket`'s multishot SQE went to the ring (no linked timeout).
+    mutating func armed(_ ticket: SlotTicket, waiter: Waiter) {
+        guard let slot = live(ticket), slot.pointee.state == .reserved else {
+            fatalError("Internal inconsistency: arming slot \(ticket) in a state other than reserved")
+        }
+        slot.pointee.waiter = waiter
+        slot.pointee.state = .armed
+    }
+
     /// Gives back a reserved slot that was never submitted, resuming nobody.
     mutating func abandon(_ ticket: SlotTicket) {
         guard let slot = live(ticket), slot.pointee.state == .reserved else {
@@ -183,10 +202,14 @@ struct OperationSlots<Waiter>: ~Copyable {
             slot.pointee.state = .cancelling(pending: pending)
             slot.pointee.outcome.cancelRequested = true
             return .submitCancel(UserData(kind: .operation, ticket: ticket))
+        case .armed:
+            slot.pointee.state = .disarming
+            slot.pointee.outcome.cancelRequested = true
+            return .submitCancel(UserData(kind: .operation, ticket: ticket))
         case .reserved:
             slot.pointee.outcome.cancelRequested = true
             return .ignore
-        case .free, .cancelling:
+        case .free, .cancelling, .disarming:
             return .ignore
         }
     }
@@ -206,6 +229,8 @@ struct OperationSlots<Waiter>: ~Copyable {
         let pending: Int
         switch slot.pointee.state {
         case .inFlight(let count), .cancelling(let count): pending = count
+        case .armed, .disarming:
+            return completeMultishot(slot, userData: userData, result: result, flags: flags)
         case .free, .reserved:
             staleCompletions += 1
             return .ignore
@@ -234,6 +259,24 @@ struct OperationSlots<Waiter>: ~Copyable {
         return .resume(waiter, outcome)
     }
 
+    private mutating func completeMultishot(
+        _ slot: UnsafeMutablePointer<OperationSlot<Waiter>>, userData: UserData, result: Int32, flags: UInt32
+    ) -> CompletionAction<Waiter> {
+        guard userData.kind == .operation else {
+            staleCompletions += 1
+            return .ignore
+        }
+        if flags & IORING_CQE_F_MORE != 0 {
+            return .deliver(slot.pointee.waiter!, result: result, flags: flags)
+        }
+        slot.pointee.outcome.result = result
+        slot.pointee.outcome.flags = flags
+        let waiter = slot.pointee.waiter!
+        let outcome = slot.pointee.outcome
+        release(slot, index: userData.ticket.index)
+        return .resume(waiter, outcome)
+    }
+
     private mutating func release(_ slot: UnsafeMutablePointer<OperationSlot<Waiter>>, index: UInt32) {
         slot.pointee.waiter = nil
         slot.pointee.keepAlive = nil
@@ -250,7 +293,7 @@ struct OperationSlots<Waiter>: ~Copyable {
         for index in 0..<capacity {
             let slot = slot(index)
             switch slot.pointee.state {
-            case .inFlight, .cancelling:
+            case .inFlight, .cancelling, .armed, .disarming:
                 tickets.append(SlotTicket(index: UInt32(index), generation: slot.pointee.generation))
             case .free, .reserved:
                 continue
