@@ -1,0 +1,144 @@
+// IORING_OP_ACCEPT with IORING_ACCEPT_MULTISHOT: one SQE that accepts connection after
+// connection, each in a CQE with F_MORE, feeding a MultishotChannel that the consumer
+// (TCPListener.Connections) drains.
+//
+// Threads: the ring side (`arming`, `deliver`, `finish`) runs on the owning driver's
+// thread; the consumer side (`next`, `leave`) on the consumer's task. Both go through
+// one ThreadLock around the channel, and act (resume, close, cancel) after unlocking.
+// Each arming holds one use of the listening socket until its `finish`, so the
+// listener's close() waits for the operation to leave the kernel. A descriptor that
+// arrives after the consumer left is closed, never leaked.
+
+import CLiburing
+import Glibc
+import URingExecutor
+
+final class MultishotAccept: MultishotOperation, @unchecked Sendable {
+    // @unchecked: all mutable state is the channel and the driver reference, both
+    // behind `state`'s lock.
+    typealias Waiter = CheckedContinuation<MultishotResult<Int32>, Never>
+
+    private let socket: Socket
+    private let state = ThreadLock<(channel: MultishotChannel<Int32, Waiter>, driver: CompletionDriver?)>((MultishotChannel(), nil))
+
+    init(socket: Socket) {
+        self.socket = socket
+    }
+
+    deinit {
+        // Nothing can be buffered for a consumer that is gone, but stay leak-proof.
+        let action = state.withLock { $0.channel.leave() }
+        for fd in action.discarded { _ = Glibc.close(fd) }
+    }
+
+    // MARK: Consumer side
+
+    /// The next accepted descriptor; nil once the listener is closed or the consumer left.
+    func next() async throws -> FileDescriptor? {
+        try Task.checkCancellation()
+        let result: MultishotResult<Int32>
+        switch state.withLock({ $0.channel.next() }) {
+        case .ready(let ready):
+            result = ready
+        case .wait(let arm):
+            if arm { start() }
+            result = await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: Waiter) in
+                    if case .resume(let now) = state.withLock({ $0.channel.wait(continuation) }) {
+                        continuation.resume(returning: now)
+                    }
+                }
+            } onCancel: {
+                leave()
+            }
+        }
+        switch result {
+        case .element(let fd):
+            return FileDescriptor(rawValue: fd)
+        case .end:
+            return nil
+        case .cancelled:
+            throw CancellationError()
+        case .failure(let error):
+            if case URingError.closed = error { return nil }
+            throw error
+        }
+    }
+
+    /// The consumer stopped iterating: cancel the operation, close what nobody will take.
+    func leave() {
+        let action = state.withLock { state in
+            (state.channel.leave(), state.driver)
+        }
+        action.0.waiter?.resume(returning: .cancelled)
+        for fd in action.0.discarded { _ = Glibc.close(fd) }
+        if let ticket = action.0.cancel, let driver = action.1 { driver.requestCancel(ticket) }
+    }
+
+    /// Arms the operation on this thread's ring, or on a runtime's ring from elsewhere.
+    private func start() {
+        guard socket.uses.begin() else {
+            finishOnConsumer(URingError.closed)
+            return
+        }
+        if let driver = CurrentDriver.driver ?? URingRuntime.driverForRemoteCallers() {
+            driver.startMultishot(self)
+        } else {
+            socket.uses.end()
+            finishOnConsumer(URingError.noRuntime)
+        }
+    }
+
+    private func finishOnConsumer(_ error: any Error) {
+        let action = state.withLock { $0.channel.finish(last: nil, failure: error) }
+        perform(action)
+    }
+
+    // MARK: Ring side (the driver's thread)
+
+    func prepare(_ entry: SubmissionEntry) {
+        entry.accept(socket.descriptor, address: nil, length: nil, flags: Int32(SOCK_CLOEXEC.rawValue), multishot: true)
+    }
+
+    func arming(on driver: CompletionDriver, ticket: SlotTicket) -> Bool {
+        state.withLock { state in
+            state.driver = driver
+            return state.channel.arming(ticket)
+        }
+    }
+
+    func deliver(result: Int32, flags: UInt32) {
+        guard result >= 0 else {
+            // Errors end a multishot accept; one with F_MORE would be a kernel novelty.
+            return
+        }
+        switch state.withLock({ $0.channel.deliver(result) }) {
+        case .resume(let waiter, let element): waiter.resume(returning: element)
+        case .discard(let fd): _ = Glibc.close(fd)
+        case .buffered: break
+        }
+    }
+
+    func finish(_ outcome: OperationOutcome) {
+        socket.uses.end()
+        var last: Int32?
+        var failure: (any Error)?
+        if outcome.result >= 0 {
+            last = outcome.result
+        } else if socket.isClosed {
+            failure = URingError.closed
+        } else {
+            do { _ = try outcome.count() } catch { failure = error }
+        }
+        perform(state.withLock { $0.channel.finish(last: last, failure: failure) })
+    }
+
+    private func perform(_ action: MultishotChannel<Int32, Waiter>.FinishAction) {
+        switch action {
+        case .none: break
+        case .resume(let waiter, let result): waiter.resume(returning: result)
+        case .discard(let fd): _ = Glibc.close(fd)
+        case .rearm: start()
+        }
+    }
+}
