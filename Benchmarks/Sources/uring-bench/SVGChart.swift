@@ -12,7 +12,7 @@ enum SVGChart {
         let width = 1000.0
         let height = top + rowHeight * Double(results.count) + 70
         let barLeft = 150.0
-        let barWidth = 360.0
+        let barWidth = 320.0
         let latencyLeft = 600.0
         let latencyWidth = 370.0
         let maxIOPS = results.map(\.iops).max() ?? 1
