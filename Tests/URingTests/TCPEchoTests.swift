@@ -47,7 +47,7 @@ struct TCPEchoTests {
             let mismatches = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for index in 0..<200 {
                     group.addTask {
-                        let payload = randomBytes(1 + (index * 7_919) % 150_000)
+                        let payload = randomBytes(1 + (index * 7_919) % 100_000)
                         return try await Self.roundTrip(payload, to: listener.localAddress) == payload
                     }
                 }
