@@ -17,9 +17,10 @@ struct TaskSleepOnRingTests {
             #expect(timers.ringTimersStarted.load(ordering: .relaxed) == 1)
             let elapsed = try await slept
             #expect(elapsed >= .milliseconds(30))
-            // Loose: Task.sleep's wake-up task hops through the global executor (see
-            // docs/ARCHITECTURE.md), whose threads other tests' exit tests may hold.
-            #expect(elapsed < .seconds(10))
+            // No upper bound: with a task-executor preference, Task.sleep's wake-up task
+            // hops through the global executor (docs/ARCHITECTURE.md), whose threads this
+            // process's exit tests hold for seconds (17 s seen under TSan). The ring's own
+            // timing is pinned by RingSleepIndependenceTests.
         }
     }
 
