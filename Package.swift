@@ -61,6 +61,18 @@ let package = Package(
             swiftSettings: strict + [.unsafeFlags(["-Xfrontend", "-disable-availability-checking"])]
         ),
         .executableTarget(
+            name: "EchoServer",
+            dependencies: ["URing", "URingExecutor"],
+            path: "Examples/EchoServer",
+            swiftSettings: strict + [.unsafeFlags(["-Xfrontend", "-disable-availability-checking"])]
+        ),
+        .executableTarget(
+            name: "HTTPServer",
+            dependencies: ["URing", "URingExecutor"],
+            path: "Examples/HTTPServer",
+            swiftSettings: strict + [.unsafeFlags(["-Xfrontend", "-disable-availability-checking"])]
+        ),
+        .executableTarget(
             name: "RuntimeAsDefaultExample",
             dependencies: ["URing", "URingExecutor"],
             path: "Examples/RuntimeAsDefault",

@@ -1,0 +1,1 @@
+print("http server: not built yet")
