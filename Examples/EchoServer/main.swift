@@ -1,1 +1,105 @@
-print("echo server: not built yet")
+// EchoServer: a TCP echo server on swift-uring, with the runtime as the process-default
+// executor (URingRuntimeFactory), so every task runs on a ring-owning worker.
+//
+//   swift run EchoServer [--port N] [--host 127.0.0.1]
+//
+// One task per connection, from one multishot accept (`listener.connections`). Ctrl-C
+// (SIGINT) or SIGTERM closes the listener, which ends the accept loop; connections get
+// `gracePeriod` to finish, the rest are cancelled (their pending receive is cancelled
+// through the ring); then a summary is printed and the process exits 0.
+
+@_spi(ExperimentalCustomExecutors) import URing
+import Glibc
+import Synchronization
+import URingExecutor
+
+typealias DefaultExecutorFactory = URingRuntimeFactory
+
+/// Counters shared by the connection tasks.
+final class EchoStatistics: Sendable {
+    let active = Atomic<Int>(0)
+    let accepted = Atomic<Int>(0)
+    let echoedBytes = Atomic<Int>(0)
+    let failed = Atomic<Int>(0)
+}
+
+/// How long open connections may take to finish after the listener closed.
+let gracePeriod = Duration.seconds(2)
+
+/// Echoes what `stream` receives until the peer ends it, then closes it.
+func echo(_ stream: TCPStream, statistics: EchoStatistics) async {
+    // Safety: owned by this task, freed after the last receive/send returned (the ring
+    // no longer touches it then).
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+    defer { buffer.deallocate() }
+    do {
+        while true {
+            let count = try await stream.receive(into: buffer)
+            if count == 0 { break }
+            try await stream.send(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            statistics.echoedBytes.add(count, ordering: .relaxed)
+        }
+    } catch is CancellationError {
+        // Shutdown cancelled a connection that outlived the grace period.
+    } catch {
+        statistics.failed.add(1, ordering: .relaxed)
+    }
+    try? await stream.close()
+}
+
+/// Accepts until the listener is closed, then waits (bounded) for the connections.
+func serve(_ listener: TCPListener, statistics: EchoStatistics) async {
+    await withDiscardingTaskGroup { group in
+        do {
+            for try await stream in listener.connections {
+                statistics.accepted.add(1, ordering: .relaxed)
+                statistics.active.add(1, ordering: .relaxed)
+                group.addTask {
+                    await echo(stream, statistics: statistics)
+                    statistics.active.subtract(1, ordering: .relaxed)
+                }
+            }
+        } catch {
+            say("EchoServer: accept loop ended: \(error)")
+        }
+        let deadline = ContinuousClock.now + gracePeriod
+        while statistics.active.load(ordering: .relaxed) > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        let remaining = statistics.active.load(ordering: .relaxed)
+        if remaining > 0 {
+            say("EchoServer: cancelling \(remaining) connection(s) still open after \(gracePeriod)")
+            group.cancelAll()
+        }
+    }
+}
+
+let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+
+let status = await Task.detached { () -> Int32 in
+    let listener: TCPListener
+    do {
+        try ShutdownSignal.install()
+        listener = try TCPListener(binding: try SocketAddress(ipAddress: options.host, port: options.port))
+    } catch {
+        complain("EchoServer: cannot listen on \(options.host):\(options.port): \(error)")
+        return 1
+    }
+    say("EchoServer: listening on \(listener.localAddress)")
+
+    let statistics = EchoStatistics()
+    let stopper = Task {
+        do { try await ShutdownSignal.wait() } catch { say("EchoServer: signal wait failed: \(error)") }
+        say("EchoServer: shutting down")
+        try? await listener.close()
+    }
+    await serve(listener, statistics: statistics)
+    stopper.cancel()
+    say("""
+        EchoServer: stopped; \(statistics.accepted.load(ordering: .relaxed)) connection(s), \
+        \(statistics.echoedBytes.load(ordering: .relaxed)) byte(s) echoed, \
+        \(statistics.failed.load(ordering: .relaxed)) failed
+        """)
+    return 0
+}.value
+exit(status)
