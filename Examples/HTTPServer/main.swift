@@ -1,1 +1,99 @@
-print("http server: not built yet")
+// HTTPServer: a small HTTP/1.1 static-file server on swift-uring (keep-alive, GET and
+// HEAD), with the runtime as the process-default executor (URingRuntimeFactory).
+//
+//   swift run HTTPServer --root DIR [--port N] [--host 127.0.0.1]
+//   swift run HTTPServer --self-test      (the request parser's checks, no sockets)
+//
+// One task per connection (HTTPConnection), from one multishot accept. Ctrl-C (SIGINT)
+// or SIGTERM closes the listener, which ends the accept loop; connections get
+// `gracePeriod` to finish, the rest are cancelled (their pending receive is cancelled
+// through the ring); then a summary is printed and the process exits 0.
+
+@_spi(ExperimentalCustomExecutors) import URing
+import Glibc
+import Synchronization
+import URingExecutor
+
+typealias DefaultExecutorFactory = URingRuntimeFactory
+
+/// Counters shared by the connection tasks.
+final class ServerStatistics: Sendable {
+    let active = Atomic<Int>(0)
+    let accepted = Atomic<Int>(0)
+    let requests = Atomic<Int>(0)
+    let failed = Atomic<Int>(0)
+}
+
+/// How long open connections may take to finish after the listener closed.
+let gracePeriod = Duration.seconds(2)
+
+/// Accepts until the listener is closed, then waits (bounded) for the connections.
+func serve(_ listener: TCPListener, root: String, statistics: ServerStatistics) async {
+    await withDiscardingTaskGroup { group in
+        do {
+            for try await stream in listener.connections {
+                statistics.accepted.add(1, ordering: .relaxed)
+                statistics.active.add(1, ordering: .relaxed)
+                group.addTask {
+                    var connection = HTTPConnection(stream: stream, root: root, statistics: statistics)
+                    do {
+                        try await connection.run()
+                    } catch is CancellationError {
+                        // Shutdown cancelled a connection that outlived the grace period.
+                    } catch {
+                        statistics.failed.add(1, ordering: .relaxed)
+                    }
+                    try? await stream.close()
+                    statistics.active.subtract(1, ordering: .relaxed)
+                }
+            }
+        } catch {
+            say("HTTPServer: accept loop ended: \(error)")
+        }
+        let deadline = ContinuousClock.now + gracePeriod
+        while statistics.active.load(ordering: .relaxed) > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        let remaining = statistics.active.load(ordering: .relaxed)
+        if remaining > 0 {
+            say("HTTPServer: cancelling \(remaining) connection(s) still open after \(gracePeriod)")
+            group.cancelAll()
+        }
+    }
+}
+
+let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+if options.selfTest { exit(ParserSelfTest.run()) }
+
+let status = await Task.detached { () -> Int32 in
+    let listener: TCPListener
+    do {
+        let root = try await FileSystem.status(of: FilePath(options.root))
+        guard root.type == .directory else {
+            complain("HTTPServer: --root \(options.root) is not a directory")
+            return 2
+        }
+        try ShutdownSignal.install()
+        listener = try TCPListener(binding: try SocketAddress(ipAddress: options.host, port: options.port), backlog: 1024)
+    } catch {
+        complain("HTTPServer: cannot serve \(options.root) on \(options.host):\(options.port): \(error)")
+        return 1
+    }
+    say("HTTPServer: serving \(options.root) on http://\(listener.localAddress)/")
+
+    let statistics = ServerStatistics()
+    let stopper = Task {
+        do { try await ShutdownSignal.wait() } catch { say("HTTPServer: signal wait failed: \(error)") }
+        say("HTTPServer: shutting down")
+        try? await listener.close()
+    }
+    await serve(listener, root: options.root, statistics: statistics)
+    stopper.cancel()
+    say("""
+        HTTPServer: stopped; \(statistics.accepted.load(ordering: .relaxed)) connection(s), \
+        \(statistics.requests.load(ordering: .relaxed)) request(s), \
+        \(statistics.failed.load(ordering: .relaxed)) connection error(s)
+        """)
+    return 0
+}.value
+exit(status)

@@ -1,0 +1,182 @@
+// HTTPConnection: serves one keep-alive connection, request after request.
+//
+// Owned by one task. Bytes received go to `pending`; the parser takes a head from its
+// front, the body (GET/HEAD normally have none) is skipped up to `maximumBodyLength`,
+// then the response is built in `output`: head first, then as much of the file as fits
+// after it, so a small file goes out in one send. Files are opened, stat'ed and read
+// through the ring. Malformed requests get their status and the connection is closed;
+// so does `Connection: close` or HTTP/1.0 without keep-alive.
+
+import URing
+
+struct HTTPConnection: ~Copyable {
+    static let maximumBodyLength = 1 << 20
+    static let outputCapacity = 64 * 1024 + 4 * 1024
+    static let receiveCapacity = 16 * 1024
+
+    let stream: TCPStream
+    let root: String
+    let statistics: ServerStatistics
+    let parser = HTTPRequestParser()
+    private var pending: [UInt8] = []
+    // Safety: both buffers belong to this connection and are freed in deinit, after the
+    // last ring call on them returned (calls return only after their CQE).
+    private let output = UnsafeMutableRawBufferPointer.allocate(byteCount: outputCapacity, alignment: 16)
+    private let input = UnsafeMutableRawBufferPointer.allocate(byteCount: receiveCapacity, alignment: 16)
+
+    init(stream: TCPStream, root: String, statistics: ServerStatistics) {
+        self.stream = stream
+        self.root = root
+        self.statistics = statistics
+        pending.reserveCapacity(Self.receiveCapacity)
+    }
+
+    deinit {
+        output.deallocate()
+        input.deallocate()
+    }
+
+    /// Serves requests until the peer closes, asks to close, or sends something invalid.
+    mutating func run() async throws {
+        while true {
+            let result = pending.withUnsafeBytes { parser.parse($0) }
+            switch result {
+            case .incomplete:
+                guard try await receiveMore() else { return }
+            case .failure(let error):
+                try await sendError(error.status, keepAlive: false)
+                return
+            case .request(let head, let headLength):
+                pending.removeFirst(headLength)
+                guard head.contentLength <= Self.maximumBodyLength else {
+                    try await sendError(.payloadTooLarge, keepAlive: false)
+                    return
+                }
+                guard try await skipBody(head.contentLength) else { return }
+                statistics.requests.add(1, ordering: .relaxed)
+                guard try await respond(to: head) else { return }
+            }
+        }
+    }
+
+    /// Appends what arrives to `pending`; false at end of stream.
+    private mutating func receiveMore() async throws -> Bool {
+        let count = try await stream.receive(into: input)
+        if count == 0 { return false }
+        pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[..<count]))
+        return true
+    }
+
+    /// Drops `length` body bytes; false if the stream ended first.
+    private mutating func skipBody(_ length: Int) async throws -> Bool {
+        var remaining = length
+        while remaining > 0 {
+            if pending.isEmpty { guard try await receiveMore() else { return false } }
+            let dropped = min(remaining, pending.count)
+            pending.removeFirst(dropped)
+            remaining -= dropped
+        }
+        return true
+    }
+
+    /// Answers one request; returns whether the connection stays open.
+    private func respond(to head: HTTPRequestHead) async throws -> Bool {
+        guard head.method == "GET" || head.method == "HEAD" else {
+            try await sendError(.methodNotAllowed, keepAlive: head.keepAlive)
+            return head.keepAlive
+        }
+        let relative: String
+        do {
+            relative = try RequestPath.relativePath(for: head.target)
+        } catch .traversal {
+            try await sendError(.forbidden, keepAlive: head.keepAlive)
+            return head.keepAlive
+        } catch {
+            try await sendError(.badRequest, keepAlive: false)
+            return false
+        }
+        guard let (path, size) = await regularFile(relative) else {
+            try await sendError(.notFound, keepAlive: head.keepAlive)
+            return head.keepAlive
+        }
+        let responseHead = HTTPResponseHead(
+            status: .ok, contentType: HTTPResponseHead.contentType(forPath: path),
+            contentLength: size, keepAlive: head.keepAlive)
+        let headLength = write(responseHead)
+        if head.method == "HEAD" || size == 0 {
+            try await stream.send(UnsafeRawBufferPointer(rebasing: output[..<headLength]))
+            return head.keepAlive
+        }
+        let file: File
+        do {
+            file = try await File.open(FilePath(path), .readOnly)
+        } catch {
+            try await sendError(.notFound, keepAlive: head.keepAlive)
+            return head.keepAlive
+        }
+        let complete: Bool
+        do {
+            complete = try await sendContents(of: file, size: size, after: headLength)
+        } catch {
+            try? await file.close()
+            throw error
+        }
+        try await file.close()
+        // A file that shrank under us broke the promised Content-Length: close.
+        return complete && head.keepAlive
+    }
+
+    /// The path and size of the regular file for `relative` (a directory's index.html).
+    private func regularFile(_ relative: String) async -> (String, Int64)? {
+        var path = relative.isEmpty ? root : root + "/" + relative
+        guard var status = try? await FileSystem.status(of: FilePath(path)) else { return nil }
+        if status.type == .directory {
+            path += "/index.html"
+            guard let index = try? await FileSystem.status(of: FilePath(path)) else { return nil }
+            status = index
+        }
+        return status.type == .regular ? (path, status.size) : nil
+    }
+
+    /// Sends the head already in `output[..<headLength]` and `size` bytes of `file`;
+    /// false if the file ended early.
+    private func sendContents(of file: File, size: Int64, after headLength: Int) async throws -> Bool {
+        var offset: Int64 = 0
+        var start = headLength
+        while offset < size {
+            let room = min(Int64(output.count - start), size - offset)
+            let count = try await file.read(into: UnsafeMutableRawBufferPointer(rebasing: output[start..<start + Int(room)]), at: offset)
+            if count == 0 {
+                if start > 0 { try await stream.send(UnsafeRawBufferPointer(rebasing: output[..<start])) }
+                return false
+            }
+            offset += Int64(count)
+            try await stream.send(UnsafeRawBufferPointer(rebasing: output[..<(start + count)]))
+            start = 0
+        }
+        return true
+    }
+
+    /// Writes `head` at the start of `output`; returns its length.
+    private func write(_ head: HTTPResponseHead) -> Int {
+        copyToOutput(head.text)
+    }
+
+    /// Copies `text` to the start of `output`; returns its length in bytes.
+    private func copyToOutput(_ text: String) -> Int {
+        let bytes = text.utf8
+        precondition(bytes.count <= output.count, "a response head outgrew the output buffer")
+        output.copyBytes(from: bytes)
+        return bytes.count
+    }
+
+    /// Sends a short text response for `status`.
+    private func sendError(_ status: HTTPStatus, keepAlive: Bool) async throws {
+        let body = "\(status.rawValue) \(status.reason)\n"
+        let head = HTTPResponseHead(
+            status: status, contentType: "text/plain; charset=utf-8", contentLength: Int64(body.utf8.count),
+            keepAlive: keepAlive)
+        let length = copyToOutput(head.text + body)
+        try await stream.send(UnsafeRawBufferPointer(rebasing: output[..<length]))
+    }
+}
