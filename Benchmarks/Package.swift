@@ -7,6 +7,7 @@ import PackageDescription
 // - uring-bench: the fio-class CLI (scripts/bench runs it). URingRuntimeFactory is its
 //   process-default executor, which needs the SPI and -disable-availability-checking.
 // - executor-bench: the scheduler alone.
+// - nio-http-server: the SwiftNIO counterpart of Examples/HTTPServer, for scripts/http-bench.
 // - Benchmarks/<Suite>: ordo-one/benchmark suites (malloc counts, thresholds in
 //   Thresholds/): `swift package benchmark` in this directory.
 let strict: [SwiftSetting] = [
@@ -47,6 +48,16 @@ let package = Package(
                 .product(name: "URingExecutor", package: "swift-uring"),
             ],
             path: "Sources/executor-bench",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "nio-http-server",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Sources/nio-http-server",
             swiftSettings: strict
         ),
         .executableTarget(
