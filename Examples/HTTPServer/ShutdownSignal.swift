@@ -23,6 +23,8 @@ enum ShutdownSignal {
         guard pipe(&ends) == 0 else { throw Errno(rawValue: errno) }
         for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         pipeEnds = (ends[0], ends[1])
+        // Initialise the lazy static here: the handler must not run its one-time setup.
+        _ = received.load(ordering: .relaxed)
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in
             if ShutdownSignal.received.add(1, ordering: .relaxed).newValue > 1 { _exit(130) }
