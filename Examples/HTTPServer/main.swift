@@ -35,6 +35,9 @@ func serve(_ listener: TCPListener, root: String, statistics: ServerStatistics) 
                 statistics.accepted.add(1, ordering: .relaxed)
                 statistics.active.add(1, ordering: .relaxed)
                 group.addTask {
+                    // As NIO's ServerBootstrap does by default: a response's last segment
+                    // must not wait for the client's delayed ACK.
+                    try? stream.setNoDelay(true)
                     var connection = HTTPConnection(stream: stream, root: root, statistics: statistics)
                     do {
                         try await connection.run()
