@@ -9,6 +9,7 @@
 // through the ring); then a summary is printed and the process exits 0.
 
 @_spi(ExperimentalCustomExecutors) import URing
+import ExampleSupport
 import Glibc
 import Synchronization
 import URingExecutor
@@ -17,8 +18,7 @@ typealias DefaultExecutorFactory = URingRuntimeFactory
 
 /// Counters shared by the connection tasks.
 final class EchoStatistics: Sendable {
-    let active = Atomic<Int>(0)
-    let accepted = Atomic<Int>(0)
+    let connections = ConnectionCounts()
     let echoedBytes = Atomic<Int>(0)
     let failed = Atomic<Int>(0)
 }
@@ -47,33 +47,6 @@ func echo(_ stream: TCPStream, statistics: EchoStatistics) async {
     try? await stream.close()
 }
 
-/// Accepts until the listener is closed, then waits (bounded) for the connections.
-func serve(_ listener: TCPListener, statistics: EchoStatistics) async {
-    await withDiscardingTaskGroup { group in
-        do {
-            for try await stream in listener.connections {
-                statistics.accepted.add(1, ordering: .relaxed)
-                statistics.active.add(1, ordering: .relaxed)
-                group.addTask {
-                    await echo(stream, statistics: statistics)
-                    statistics.active.subtract(1, ordering: .relaxed)
-                }
-            }
-        } catch {
-            say("EchoServer: accept loop ended: \(error)")
-        }
-        let deadline = ContinuousClock.now + gracePeriod
-        while statistics.active.load(ordering: .relaxed) > 0 && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        let remaining = statistics.active.load(ordering: .relaxed)
-        if remaining > 0 {
-            say("EchoServer: cancelling \(remaining) connection(s) still open after \(gracePeriod)")
-            group.cancelAll()
-        }
-    }
-}
-
 let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
 
 let status = await Task.detached { () -> Int32 in
@@ -93,10 +66,12 @@ let status = await Task.detached { () -> Int32 in
         say("EchoServer: shutting down")
         try? await listener.close()
     }
-    await serve(listener, statistics: statistics)
+    await serveConnections(listener, name: "EchoServer", gracePeriod: gracePeriod, counts: statistics.connections) {
+        stream in await echo(stream, statistics: statistics)
+    }
     stopper.cancel()
     say("""
-        EchoServer: stopped; \(statistics.accepted.load(ordering: .relaxed)) connection(s), \
+        EchoServer: stopped; \(statistics.connections.accepted.load(ordering: .relaxed)) connection(s), \
         \(statistics.echoedBytes.load(ordering: .relaxed)) byte(s) echoed, \
         \(statistics.failed.load(ordering: .relaxed)) failed
         """)

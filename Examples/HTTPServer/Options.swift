@@ -1,6 +1,7 @@
 // Command-line options of the HTTP server: `--root DIR [--port N] [--host ADDRESS]`, parsed by hand
 // (the root package takes no argument-parser dependency).
 
+import ExampleSupport
 import Glibc
 
 struct Options {

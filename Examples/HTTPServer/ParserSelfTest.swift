@@ -2,6 +2,8 @@
 // `HTTPServer --self-test` (scripts/examples-check runs it; a test target cannot import
 // an executable). Prints each failure; returns the exit status.
 
+import ExampleSupport
+
 enum ParserSelfTest {
     static func run() -> Int32 {
         var failures = 0

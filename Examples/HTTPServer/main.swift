@@ -10,6 +10,7 @@
 // through the ring); then a summary is printed and the process exits 0.
 
 @_spi(ExperimentalCustomExecutors) import URing
+import ExampleSupport
 import Glibc
 import Synchronization
 import URingExecutor
@@ -18,8 +19,7 @@ typealias DefaultExecutorFactory = URingRuntimeFactory
 
 /// Counters shared by the connection tasks.
 final class ServerStatistics: Sendable {
-    let active = Atomic<Int>(0)
-    let accepted = Atomic<Int>(0)
+    let connections = ConnectionCounts()
     let requests = Atomic<Int>(0)
     let failed = Atomic<Int>(0)
 }
@@ -27,42 +27,20 @@ final class ServerStatistics: Sendable {
 /// How long open connections may take to finish after the listener closed.
 let gracePeriod = Duration.seconds(2)
 
-/// Accepts until the listener is closed, then waits (bounded) for the connections.
-func serve(_ listener: TCPListener, root: String, statistics: ServerStatistics) async {
-    await withDiscardingTaskGroup { group in
-        do {
-            for try await stream in listener.connections {
-                statistics.accepted.add(1, ordering: .relaxed)
-                statistics.active.add(1, ordering: .relaxed)
-                group.addTask {
-                    // As NIO's ServerBootstrap does by default: a response's last segment
-                    // must not wait for the client's delayed ACK.
-                    try? stream.setNoDelay(true)
-                    var connection = HTTPConnection(stream: stream, root: root, statistics: statistics)
-                    do {
-                        try await connection.run()
-                    } catch is CancellationError {
-                        // Shutdown cancelled a connection that outlived the grace period.
-                    } catch {
-                        statistics.failed.add(1, ordering: .relaxed)
-                    }
-                    try? await stream.close()
-                    statistics.active.subtract(1, ordering: .relaxed)
-                }
-            }
-        } catch {
-            say("HTTPServer: accept loop ended: \(error)")
-        }
-        let deadline = ContinuousClock.now + gracePeriod
-        while statistics.active.load(ordering: .relaxed) > 0 && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        let remaining = statistics.active.load(ordering: .relaxed)
-        if remaining > 0 {
-            say("HTTPServer: cancelling \(remaining) connection(s) still open after \(gracePeriod)")
-            group.cancelAll()
-        }
+/// Serves one connection until it ends, then closes it.
+func serveHTTP(_ stream: TCPStream, root: String, statistics: ServerStatistics) async {
+    // As NIO's ServerBootstrap does by default: a response's last segment must not wait
+    // for the client's delayed ACK.
+    try? stream.setNoDelay(true)
+    var connection = HTTPConnection(stream: stream, root: root, statistics: statistics)
+    do {
+        try await connection.run()
+    } catch is CancellationError {
+        // Shutdown cancelled a connection that outlived the grace period.
+    } catch {
+        statistics.failed.add(1, ordering: .relaxed)
     }
+    try? await stream.close()
 }
 
 let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
@@ -90,10 +68,13 @@ let status = await Task.detached { () -> Int32 in
         say("HTTPServer: shutting down")
         try? await listener.close()
     }
-    await serve(listener, root: options.root, statistics: statistics)
+    let root = options.root
+    await serveConnections(listener, name: "HTTPServer", gracePeriod: gracePeriod, counts: statistics.connections) {
+        stream in await serveHTTP(stream, root: root, statistics: statistics)
+    }
     stopper.cancel()
     say("""
-        HTTPServer: stopped; \(statistics.accepted.load(ordering: .relaxed)) connection(s), \
+        HTTPServer: stopped; \(statistics.connections.accepted.load(ordering: .relaxed)) connection(s), \
         \(statistics.requests.load(ordering: .relaxed)) request(s), \
         \(statistics.failed.load(ordering: .relaxed)) connection error(s)
         """)

@@ -4,21 +4,21 @@
 // `install()` runs once, before any signal can matter: it creates a pipe and sets a
 // sigaction handler for SIGINT and SIGTERM. The handler only does write(2) of one byte
 // (async-signal-safe) and works whichever thread the kernel picks, so no thread needs a
-// signal mask. `wait()` reads the pipe through the ring and returns on the first signal. A second signal while shutting down exits at once with status 130.
-// (The HTTPServer example carries the same file: executables cannot share a target.)
+// signal mask. `wait()` reads the pipe through the ring and returns on the first signal.
+// A second signal while shutting down exits at once with status 130.
 
 import Glibc
 import Synchronization
 import URing
 
-enum ShutdownSignal {
+public enum ShutdownSignal {
     /// The pipe's ends; set once by `install()` before the handler exists, then only read.
     nonisolated(unsafe) private static var pipeEnds: (read: Int32, write: Int32) = (-1, -1)
     /// Signals received so far (read by the handler: a lock-free atomic is signal-safe).
     private static let received = Atomic<Int>(0)
 
     /// Creates the pipe and installs the handler for SIGINT and SIGTERM.
-    static func install() throws {
+    public static func install() throws {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { throw Errno(rawValue: errno) }
         for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
@@ -41,7 +41,7 @@ enum ShutdownSignal {
     /// Returns once SIGINT or SIGTERM has arrived (a read on the pipe, through the ring).
     /// The pipe stays open: a later signal's handler exits before writing, but the write
     /// end must never name a reused descriptor.
-    static func wait() async throws {
+    public static func wait() async throws {
         let readEnd = File(taking: FileDescriptor(rawValue: pipeEnds.read))
         _ = try await readEnd.read(count: 1, at: 0)
         try await readEnd.close()
