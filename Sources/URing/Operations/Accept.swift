@@ -14,12 +14,6 @@ struct AcceptOperation: RingOperation {
     }
 
     func complete(_ outcome: OperationOutcome) throws -> FileDescriptor {
-        if outcome.result >= 0 && (outcome.cancelRequested || outcome.timedOut) {
-            _ = Glibc.close(outcome.result)
-            var cancelled = outcome
-            cancelled.result = -ECANCELED
-            _ = try cancelled.count()
-        }
-        return FileDescriptor(rawValue: Int32(try outcome.count()))
+        try outcome.newDescriptor()
     }
 }

@@ -12,6 +12,7 @@
 //      written after the call returns.
 
 import CLiburing
+import Glibc
 import Synchronization
 import URingExecutor
 
@@ -44,6 +45,21 @@ extension OperationOutcome {
         if shutdown { throw URingError.shutdown }
         if cancelRequested && (result == -ECANCELED || result == -EINTR) { throw CancellationError() }
         throw Errno(rawValue: -result)
+    }
+}
+
+extension OperationOutcome {
+    /// A descriptor the operation created (open, accept). If the caller gave up meanwhile
+    /// (cancelled, or its deadline passed), the descriptor is closed here and the call
+    /// throws as a cancelled one would: it is never handed out or leaked.
+    func newDescriptor() throws -> FileDescriptor {
+        if result >= 0 && (cancelRequested || timedOut) {
+            _ = Glibc.close(result)
+            var abandoned = self
+            abandoned.result = -ECANCELED
+            _ = try abandoned.count()
+        }
+        return FileDescriptor(rawValue: Int32(try count()))
     }
 }
 

@@ -25,22 +25,27 @@ func withRuntime<Result: Sendable>(
     return try result.get()
 }
 
-/// Descriptors of this process open on `path`, from /proc/self/fd. Counting only those
-/// keeps the figure exact while other tests open and close files in parallel.
-func openDescriptorCount(on path: FilePath) -> Int {
-    guard let directory = opendir("/proc/self/fd") else { return -1 }
+/// What each open descriptor of this process refers to (the targets of /proc/self/fd's
+/// links: a path, "socket:[inode]", "pipe:[inode]", ...).
+func openDescriptorTargets() -> [String] {
+    guard let directory = opendir("/proc/self/fd") else { return [] }
     defer { closedir(directory) }
-    var count = 0
+    var targets: [String] = []
     var target = [CChar](repeating: 0, count: 4096)
     while let entry = readdir(directory) {
         let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         guard Int(name) != nil else { continue }
         let length = readlink("/proc/self/fd/" + name, &target, target.count - 1)
         guard length > 0 else { continue }
-        let linked = String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        if linked == path.string { count += 1 }
+        targets.append(String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
-    return count
+    return targets
+}
+
+/// Descriptors of this process open on `path`. Counting only those keeps the figure
+/// exact while other tests open and close files in parallel.
+func openDescriptorCount(on path: FilePath) -> Int {
+    openDescriptorTargets().filter { $0 == path.string }.count
 }
 
 /// A pipe whose ends close when the value is released.

@@ -19,20 +19,9 @@ func openSocketCount(onPort port: Int) -> Int {
             if ports.contains(port) { inodes.insert(String(fields[9])) }
         }
     }
-    guard let directory = opendir("/proc/self/fd") else { return -1 }
-    defer { closedir(directory) }
-    var count = 0
-    var target = [CChar](repeating: 0, count: 256)
-    while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        guard Int(name) != nil else { continue }
-        let length = readlink("/proc/self/fd/" + name, &target, target.count - 1)
-        guard length > 0 else { continue }
-        let linked = String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard linked.hasPrefix("socket:[") else { continue }
-        if inodes.contains(String(linked.dropFirst(8).dropLast())) { count += 1 }
-    }
-    return count
+    return openDescriptorTargets().filter { target in
+        target.hasPrefix("socket:[") && inodes.contains(String(target.dropFirst(8).dropLast()))
+    }.count
 }
 
 /// The whole text of a /proc file (whose stat size is 0), read until EOF.
