@@ -20,6 +20,20 @@ struct FileCloseTests {
         }
     }
 
+    @Test("close() under a deadline that already passed still closes the descriptor")
+    func closeAfterDeadline() async throws {
+        let scratch = try TemporaryFile(contents: [1])
+        try await withRuntime { _ in
+            let file = try await File.open(scratch.path, .readOnly)
+            #expect(openDescriptorCount(on: scratch.path) == 2)
+            try await URingRuntime.withDeadline(ContinuousClock.now - .seconds(1)) {
+                try await file.close()
+            }
+            #expect(file.isClosed)
+            #expect(openDescriptorCount(on: scratch.path) == 1)
+        }
+    }
+
     @Test("close() waits for the calls in flight and refuses new ones")
     func closeWaitsForInFlight() async throws {
         let pipe = try Pipe()

@@ -35,9 +35,7 @@ public final class File: Sendable {
     /// Runs `body` as one call on the open file, or throws `URingError.closed`.
     @inline(__always)
     func withUse<Result>(_ body: () async throws -> Result) async throws -> Result {
-        guard uses.begin() else { throw URingError.closed }
-        defer { uses.end() }
-        return try await body()
+        try await uses.withUse(body)
     }
 
     // MARK: Reading
@@ -106,16 +104,10 @@ public final class File: Sendable {
     /// Waits for the calls in flight, then closes the descriptor through the ring.
     /// Later calls throw `URingError.closed`; closing twice throws it too. The descriptor
     /// is closed on every path: when the ring cannot take the close (the task is
-    /// cancelled, the runtime is shutting down, no runtime runs), close(2) does it here.
+    /// cancelled, a deadline cut it short, the runtime is shutting down, no runtime
+    /// runs), close(2) does it here.
     public func close() async throws {
-        guard await uses.close() else { throw URingError.closed }
-        do {
-            try await perform(CloseOperation(descriptor: descriptor))
-        } catch is CancellationError {
-            _ = Glibc.close(descriptor.rawValue)
-        } catch let error as URingError where error == .shutdown || error == .noRuntime {
-            _ = Glibc.close(descriptor.rawValue)
-        }
+        try await uses.close(descriptor)
     }
 
     // MARK: Arguments

@@ -1,10 +1,12 @@
-// How a File knows when it may close: an atomic count of calls in flight plus a closed
-// bit, so `close()` waits for every operation already submitted and refuses new ones.
+// How a File or a socket knows when it may close: an atomic count of calls in flight
+// plus a closed bit, so `close()` waits for every operation already submitted and
+// refuses new ones. `withUse` and `close(_:)` are the one implementation both use.
 //
 // Any thread: `begin`/`end` bracket each call (two atomic RMWs, no lock); `close`
 // sets the closed bit and, if calls are still in flight, parks its continuation until
 // the last `end` resumes it.
 
+import Glibc
 import Synchronization
 import URingExecutor
 
@@ -56,5 +58,30 @@ final class FileUseCount: Sendable {
     /// Marks the file closed without waiting (deinit: nothing can be in flight then).
     func closeNow() -> Bool {
         state.bitwiseOr(Self.closedBit, ordering: .acquiringAndReleasing).oldValue & Self.closedBit == 0
+    }
+}
+
+extension FileUseCount {
+    /// Runs `body` as one call on the open descriptor, or throws `URingError.closed`.
+    @inline(__always)
+    func withUse<Result>(_ body: () async throws -> Result) async throws -> Result {
+        guard begin() else { throw URingError.closed }
+        defer { end() }
+        return try await body()
+    }
+
+    /// Waits for the calls in flight, then closes `descriptor` through the ring. The
+    /// descriptor is closed on every path: when the ring cannot take the close (the task
+    /// is cancelled, a deadline cut it short, the runtime is shutting down, no runtime
+    /// runs), close(2) does it here. A second close throws `URingError.closed`.
+    func close(_ descriptor: FileDescriptor) async throws {
+        guard await close() else { throw URingError.closed }
+        do {
+            try await perform(CloseOperation(descriptor: descriptor))
+        } catch is CancellationError {
+            _ = Glibc.close(descriptor.rawValue)
+        } catch let error as URingError where error == .shutdown || error == .noRuntime || error == .deadlineExceeded {
+            _ = Glibc.close(descriptor.rawValue)
+        }
     }
 }

@@ -32,9 +32,7 @@ final class Socket: Sendable {
     /// Runs `body` as one call on the open socket, or throws `URingError.closed`.
     @inline(__always)
     func withUse<Result>(_ body: () async throws -> Result) async throws -> Result {
-        guard uses.begin() else { throw URingError.closed }
-        defer { uses.end() }
-        return try await body()
+        try await uses.withUse(body)
     }
 
     /// Closes the descriptor now, without the ring (a socket that never left its creator).
@@ -45,14 +43,7 @@ final class Socket: Sendable {
     /// Waits for calls in flight, then closes through the ring; on every path the
     /// descriptor ends up closed. A second close throws `URingError.closed`.
     func close() async throws {
-        guard await uses.close() else { throw URingError.closed }
-        do {
-            try await perform(CloseOperation(descriptor: descriptor))
-        } catch is CancellationError {
-            _ = Glibc.close(descriptor.rawValue)
-        } catch let error as URingError where error == .shutdown || error == .noRuntime || error == .deadlineExceeded {
-            _ = Glibc.close(descriptor.rawValue)
-        }
+        try await uses.close(descriptor)
     }
 
     func localAddress() throws -> SocketAddress {
