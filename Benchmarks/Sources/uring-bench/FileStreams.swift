@@ -14,15 +14,22 @@ struct StreamsMeasurement: Sendable {
     var latency: LatencyRecorder
 }
 
-enum FileStreams {
-    static func run(_ workload: Workload, progress: Progress) async throws -> StreamsMeasurement {
-        let file = try await File.open(workload.path, workload.openMode, options: workload.openOptions)
+/// The concurrent part shared by the task-based engines (swift-uring, swift-uring-run,
+/// nio): `iodepth` streams in a task group until the workload's deadline, each timing
+/// its operations from the end of the previous one (one clock read per op).
+enum ConcurrentStreams {
+    /// Runs `iodepth` streams; `stream(index, deadline)` is one stream's loop (usually
+    /// `timedLoop`), returning its operation count and latencies.
+    static func measure(
+        _ workload: Workload,
+        stream: @escaping @Sendable (_ index: Int, _ deadline: UInt64) async throws -> (Int, LatencyRecorder)
+    ) async throws -> StreamsMeasurement {
         let start = monotonicNanoseconds()
         let deadline = start + UInt64(workload.runtime.seconds * 1e9)
         let cpuStart = processCPUTime()
         let (operations, latency) = try await withThrowingTaskGroup(of: (Int, LatencyRecorder).self) { group in
-            for stream in 0..<workload.ioDepth {
-                group.addTask { try await runStream(stream, file: file, workload: workload, deadline: deadline, progress: progress) }
+            for index in 0..<workload.ioDepth {
+                group.addTask { try await stream(index, deadline) }
             }
             var operations = 0
             var latency = LatencyRecorder()
@@ -33,9 +40,40 @@ enum FileStreams {
             return (operations, latency)
         }
         let elapsed = Duration.nanoseconds(Int64(monotonicNanoseconds() - start))
-        let cpu = processCPUTime() - cpuStart
+        return StreamsMeasurement(operations: operations, elapsed: elapsed, cpu: processCPUTime() - cpuStart, latency: latency)
+    }
+
+    /// Calls `operation` in batches of 16 until `deadline`, recording each one's latency
+    /// and reporting progress; returns the count and the latencies.
+    @inline(__always)
+    static func timedLoop(
+        until deadline: UInt64, progress: Progress, _ operation: () async throws -> Void
+    ) async throws -> (Int, LatencyRecorder) {
+        var latency = LatencyRecorder()
+        var count = 0
+        var last = monotonicNanoseconds()
+        while last < deadline {
+            for _ in 0..<16 {
+                try await operation()
+                let now = monotonicNanoseconds()
+                latency.record(nanoseconds: now &- last)
+                last = now
+            }
+            count += 16
+            progress.add(16)
+        }
+        return (count, latency)
+    }
+}
+
+enum FileStreams {
+    static func run(_ workload: Workload, progress: Progress) async throws -> StreamsMeasurement {
+        let file = try await File.open(workload.path, workload.openMode, options: workload.openOptions)
+        let measured = try await ConcurrentStreams.measure(workload) { index, deadline in
+            try await runStream(index, file: file, workload: workload, deadline: deadline, progress: progress)
+        }
         try await file.close()
-        return StreamsMeasurement(operations: operations, elapsed: elapsed, cpu: cpu, latency: latency)
+        return measured
     }
 
     private static func runStream(
@@ -49,24 +87,13 @@ enum FileStreams {
         buffer.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: stream) | 1)
         let isWrite = workload.pattern.isWrite
         var offsets = OffsetGenerator(workload: workload, stream: stream, streams: workload.ioDepth)
-        var latency = LatencyRecorder()
-        var count = 0
-        var last = monotonicNanoseconds()
-        while last < deadline {
-            for _ in 0..<16 {
-                if isWrite {
-                    try await file.write(UnsafeRawBufferPointer(buffer), at: offsets.next())
-                } else {
-                    let read = try await file.read(into: buffer, at: offsets.next())
-                    guard read == blockSize else { throw EngineFailure(description: "read returned \(read) bytes") }
-                }
-                let now = monotonicNanoseconds()
-                latency.record(nanoseconds: now &- last)
-                last = now
+        return try await ConcurrentStreams.timedLoop(until: deadline, progress: progress) {
+            if isWrite {
+                try await file.write(UnsafeRawBufferPointer(buffer), at: offsets.next())
+            } else {
+                let read = try await file.read(into: buffer, at: offsets.next())
+                guard read == blockSize else { throw EngineFailure(description: "read returned \(read) bytes") }
             }
-            count += 16
-            progress.add(16)
         }
-        return (count, latency)
     }
 }

@@ -31,27 +31,11 @@ struct NIOEngine: Engine {
         // Read-write for every pattern: one handle type; opening it once is not measured.
         let handle = try await fileSystem.openFile(
             forReadingAndWritingAt: path, options: .init(existingFile: .open, newFile: nil))
-        let start = monotonicNanoseconds()
-        let deadline = start + UInt64(workload.runtime.seconds * 1e9)
-        let cpuStart = processCPUTime()
-        let (operations, latency) = try await withThrowingTaskGroup(of: (Int, LatencyRecorder).self) { group in
-            for stream in 0..<workload.ioDepth {
-                group.addTask {
-                    try await runStream(stream, handle: handle, workload: workload, deadline: deadline, progress: progress)
-                }
-            }
-            var operations = 0
-            var latency = LatencyRecorder()
-            for try await (count, recorder) in group {
-                operations += count
-                latency.add(recorder)
-            }
-            return (operations, latency)
+        let measured = try await ConcurrentStreams.measure(workload) { index, deadline in
+            try await runStream(index, handle: handle, workload: workload, deadline: deadline, progress: progress)
         }
-        let elapsed = Duration.nanoseconds(Int64(monotonicNanoseconds() - start))
-        let cpu = processCPUTime() - cpuStart
         try await handle.close()
-        return StreamsMeasurement(operations: operations, elapsed: elapsed, cpu: cpu, latency: latency)
+        return measured
     }
 
     private static func runStream(
@@ -62,27 +46,16 @@ struct NIOEngine: Engine {
         let isWrite = workload.pattern.isWrite
         let block = ByteBuffer(repeating: UInt8(truncatingIfNeeded: stream) | 1, count: blockSize)
         var offsets = OffsetGenerator(workload: workload, stream: stream, streams: workload.ioDepth)
-        var latency = LatencyRecorder()
-        var count = 0
-        var last = monotonicNanoseconds()
-        while last < deadline {
-            for _ in 0..<16 {
-                if isWrite {
-                    let written = try await handle.write(contentsOf: block, toAbsoluteOffset: offsets.next())
-                    guard written == blockSize else { throw EngineFailure(description: "nio wrote \(written) bytes") }
-                } else {
-                    let chunk = try await handle.readChunk(fromAbsoluteOffset: offsets.next(), length: .bytes(Int64(blockSize)))
-                    guard chunk.readableBytes == blockSize else {
-                        throw EngineFailure(description: "nio read \(chunk.readableBytes) bytes")
-                    }
+        return try await ConcurrentStreams.timedLoop(until: deadline, progress: progress) {
+            if isWrite {
+                let written = try await handle.write(contentsOf: block, toAbsoluteOffset: offsets.next())
+                guard written == blockSize else { throw EngineFailure(description: "nio wrote \(written) bytes") }
+            } else {
+                let chunk = try await handle.readChunk(fromAbsoluteOffset: offsets.next(), length: .bytes(Int64(blockSize)))
+                guard chunk.readableBytes == blockSize else {
+                    throw EngineFailure(description: "nio read \(chunk.readableBytes) bytes")
                 }
-                let now = monotonicNanoseconds()
-                latency.record(nanoseconds: now &- last)
-                last = now
             }
-            count += 16
-            progress.add(16)
         }
-        return (count, latency)
     }
 }
