@@ -13,9 +13,16 @@ struct TCPEchoTests {
         try await connection.close()
     }
 
-    /// Sends `payload`, half-closes, and reads back until EOF.
+    /// Connects to `address`, round-trips `payload`, and closes the connection.
     static func roundTrip(_ payload: [UInt8], to address: SocketAddress) async throws -> [UInt8] {
         let client = try await TCPStream.connect(to: address)
+        let echoed = try await roundTrip(payload, over: client)
+        try await client.close()
+        return echoed
+    }
+
+    /// Sends `payload` on `client`, half-closes, and reads back until EOF.
+    static func roundTrip(_ payload: [UInt8], over client: TCPStream) async throws -> [UInt8] {
         async let sent: Void = {
             try await client.send(payload)
             try await client.shutdown(.write)
@@ -27,7 +34,6 @@ struct TCPEchoTests {
             echoed += bytes
         }
         try await sent
-        try await client.close()
         return echoed
     }
 

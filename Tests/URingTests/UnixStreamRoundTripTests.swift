@@ -18,17 +18,7 @@ struct UnixStreamRoundTripTests {
             #expect(try client.peerAddress == address)
             #expect(try client.localAddress.unixPath == "")
             let payload = randomBytes(300_000)
-            async let sent: Void = {
-                try await client.send(payload)
-                try await client.shutdown(.write)
-            }()
-            var echoed: [UInt8] = []
-            while echoed.count <= payload.count {
-                let bytes = try await client.receive(maxCount: 65_536)
-                if bytes.isEmpty { break }
-                echoed += bytes
-            }
-            try await sent
+            let echoed = try await TCPEchoTests.roundTrip(payload, over: client)
             #expect(echoed == payload)
             try await server.value
             try await client.close()
