@@ -281,9 +281,7 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
         let ticket = slots.reserve()
         do throws(Errno) {
             let entry = try ring.nextEntry()
-            let time = slots.timePointer(ticket)
-            time.pointee = __kernel_timespec(deadline - ContinuousClock.now)
-            entry.timeout(time)
+            TimeoutOperation(deadline: deadline).prepare(entry, time: slots.timePointer(ticket))
             entry.userData = UserData(kind: .operation, ticket: ticket).rawValue
             slots.submitted(ticket, waiter: .timer(job, deadline: deadline, executor: executor), completions: 1)
             counters.operationsStarted += 1
