@@ -15,6 +15,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -25,6 +26,7 @@ let package = Package(
         ),
         .target(
             name: "URingExecutor",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -33,6 +35,7 @@ let package = Package(
                 "CLiburing",
                 "URingExecutor",
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             // Async functions run on their caller's executor unless marked @concurrent:
             // an I/O call then costs no executor hop (swift_task_switch) on entry.
@@ -46,12 +49,15 @@ let package = Package(
         ),
         .testTarget(
             name: "URingTests",
-            dependencies: ["URing", .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: [
+                "URing", .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "URingExecutorTests",
-            dependencies: ["URingExecutor"],
+            dependencies: ["URingExecutor", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(

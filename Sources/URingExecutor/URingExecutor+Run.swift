@@ -6,11 +6,23 @@ extension URingExecutor {
     /// Runs `body` on this executor and blocks the calling thread until it returns, then
     /// returns its value or rethrows its error.
     ///
+    /// In a fork() child, an executor created before the fork has no worker threads:
+    /// `run` then throws `URingExecutorError.forkedChild` without running `body` if
+    /// `Failure` can hold it (`any Error`, `URingExecutorError`); a `body` that cannot
+    /// throw leaves no way to report it, so that is a precondition failure with the same
+    /// message.
+    ///
     /// - Precondition: the calling thread is not a worker thread of any URingExecutor
     ///   (blocking a worker can deadlock the executor), and `shutdown()` has not begun.
     public func run<Result: Sendable, Failure: Error>(
         _ body: @escaping @Sendable () async throws(Failure) -> Result
     ) throws(Failure) -> Result {
+        if isForkedAway {
+            guard let error = URingExecutorError.forkedChild as? Failure else {
+                preconditionFailure("URingExecutor.run in a fork() child: \(Self.forkedChildMessage)")
+            }
+            throw error
+        }
         precondition(CurrentWorker.worker == nil, "URingExecutor.run called on a worker thread; use await instead")
         precondition(!isShuttingDown, "URingExecutor.run called after shutdown()")
         let outcome = ConditionLock<Swift.Result<Result, Failure>?>(nil)

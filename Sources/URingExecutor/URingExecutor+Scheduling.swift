@@ -29,6 +29,7 @@
     }
 
     func scheduleTimer(_ job: UnownedJob, at deadline: ContinuousClock.Instant) {
+        if isForkedAway { refuseInForkedChild() }
         if isShuttingDown {
             forwardToFallback(job, deadline: deadline)
             return

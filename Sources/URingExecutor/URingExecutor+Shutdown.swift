@@ -28,10 +28,14 @@ extension URingExecutor {
     /// point continue on the fallback executor when they are resumed; `Task.sleep` timers
     /// keep their deadlines there.
     ///
+    /// In a fork() child, an executor created before the fork has nothing to stop in the
+    /// child (its threads exist only in the parent): `shutdown()` returns at once.
+    ///
     /// - Precondition: not called on one of this executor's worker threads (it would wait
     ///   for itself), and not on the process-default executor (`URingExecutorFactory`),
     ///   which lives as long as the process.
     public func shutdown() {
+        if isForkedAway { return }
         precondition(!isProcessDefault, "shutdown() called on the process-default executor")
         precondition(!isCurrentWorkerThread, "shutdown() called on one of the executor's own worker threads")
         let isFirst = lifecycle.phase.withLockBroadcasting { phase in

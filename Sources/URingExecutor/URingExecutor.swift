@@ -13,6 +13,7 @@
 // injection queue (one lock) and wakes a sleeping worker if nobody is searching.
 
 @_spi(ExperimentalCustomExecutors) import _Concurrency
+import Logging
 import Synchronization
 
 #if canImport(Glibc)
@@ -37,13 +38,22 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
     public let queueCapacity: Int
     /// Where `Task.sleep` jobs wait for their deadline.
     public let timers: any JobTimers
+    /// A job that keeps a worker busy longer than this is reported (nil: never).
+    public let stallThreshold: Duration?
+    /// Where stall reports go.
+    public let logger: Logger
+    /// `stallThreshold` in nanoseconds; 0 when disabled.
+    let stallThresholdNanoseconds: UInt64
+    /// The fork generation this executor was created in (see ForkDetection).
+    let forkGeneration: UInt32
 
     let injection = InjectionQueue<UnownedJob>()
     let idle: IdleWorkers
     private(set) var workers: [Worker] = []
     private(set) var unownedTaskExecutor: UnownedTaskExecutor! = nil
 
-    private let shuttingDown = Atomic<Bool>(false)
+    /// `RunState` bits: shutdown has begun; this is a fork() child's copy (workers stop).
+    private let runState = Atomic<UInt8>(0)
     let lifecycle = Lifecycle()
     private let threads = ThreadLock<[JoinableThread]>([])
     let isProcessDefault: Bool
@@ -65,30 +75,44 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
     ///   - workers: number of worker threads, at least 1; defaults to the CPU count.
     ///   - queueCapacity: capacity of each worker's local queue; a power of two in 2...65_536.
     ///   - timers: where `Task.sleep` jobs wait; a `TimerHeap` unless a runtime supplies its own.
+    ///   - stallThreshold: a job that keeps a worker busy for longer than this is reported
+    ///     once, after it returns, as a warning on `logger` (metadata: `worker`,
+    ///     `duration_ms`, `threshold_ms`) and counted in `metrics.stalls`; nil disables it.
+    ///   - logger: where stall reports go.
     ///   - makeParker: creates worker `workerIndex`'s parker. It is called on that worker's
     ///     own thread, before the worker runs any job (so a parker may bind thread-affine
     ///     resources such as a SINGLE_ISSUER io_uring).
-    /// - Throws: `URingExecutorError` for invalid arguments or a failed `pthread_create`;
+    /// - Throws: `URingExecutorError` for invalid arguments (`stallThreshold` zero or
+    ///   negative is `.invalidStallThreshold`) or a failed `pthread_create`;
     ///   otherwise the first error `makeParker` threw (lowest worker index first). No thread
     ///   is left running when `init` throws.
     public convenience init(
         workers: Int = URingExecutor.defaultWorkerCount,
         queueCapacity: Int = 256,
         timers: any JobTimers = TimerHeap(),
+        stallThreshold: Duration? = .milliseconds(10),
+        logger: Logger = Logger(label: "swift-uring.executor"),
         makeParker: @escaping @Sendable (_ workerIndex: Int) throws -> any Parker = { _ in ConditionParker() }
     ) throws {
         try self.init(workers: workers, queueCapacity: queueCapacity, timers: timers,
-                      isProcessDefault: false, makeParker: makeParker)
+                      isProcessDefault: false, stallThreshold: stallThreshold, logger: logger,
+                      makeParker: makeParker)
     }
 
     package init(
         workers: Int, queueCapacity: Int, timers: any JobTimers, isProcessDefault: Bool,
+        stallThreshold: Duration? = .milliseconds(10),
+        logger: Logger = Logger(label: "swift-uring.executor"),
         makeParker: @escaping @Sendable (_ workerIndex: Int) throws -> any Parker
     ) throws {
         guard workers >= 1 else { throw URingExecutorError.invalidWorkerCount(workers) }
         guard queueCapacity >= 2 && queueCapacity <= 65_536 && queueCapacity.nonzeroBitCount == 1 else {
             throw URingExecutorError.invalidQueueCapacity(queueCapacity)
         }
+        self.stallThresholdNanoseconds = try StallClock.nanoseconds(stallThreshold)
+        self.stallThreshold = stallThreshold
+        self.logger = logger
+        self.forkGeneration = ForkDetection.executorCreated()
         self.workerCount = workers
         self.queueCapacity = queueCapacity
         self.timers = timers
@@ -159,6 +183,8 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
             return true
         }
         if scheduledLocally { return }
+        // Before any lock: in a fork() child, a lock some vanished thread held stays held.
+        if isForkedAway { refuseInForkedChild() }
         remoteEnqueues.wrappingAdd(1, ordering: .relaxed)
         if isShuttingDown || !injection.push(job) {
             forwardToFallback(job)
@@ -167,10 +193,24 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
         notifyParkedWorker()
     }
 
-    var isShuttingDown: Bool { shuttingDown.load(ordering: .acquiring) }
+    private enum RunState {
+        static let shuttingDown: UInt8 = 1
+        static let forkedAway: UInt8 = 2
+    }
+
+    var isShuttingDown: Bool { runState.load(ordering: .acquiring) & RunState.shuttingDown != 0 }
+
+    /// Whether worker loops must stop: shutdown, or (in a fork() child) the executor is a copy.
+    var stopsWorkers: Bool { runState.load(ordering: .acquiring) != 0 }
 
     func beginShutdown() -> Bool {
-        !shuttingDown.exchange(true, ordering: .acquiringAndReleasing)
+        runState.bitwiseOr(RunState.shuttingDown, ordering: .acquiringAndReleasing).oldValue & RunState.shuttingDown == 0
+    }
+
+    /// Fork child handler, on the forking thread: if it was running this executor's
+    /// loop, the loop ends at its next tick (in the child's copy of memory only).
+    func stopWorkersInForkedChild() {
+        runState.bitwiseOr(RunState.forkedAway, ordering: .relaxed)
     }
 
     // MARK: Waking workers
@@ -234,6 +274,7 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
             metrics.overflowedJobs += counters.overflowedJobs.load(ordering: .relaxed)
             metrics.polls += counters.polls.load(ordering: .relaxed)
             metrics.timersFired += counters.timersFired.load(ordering: .relaxed)
+            metrics.stalls += counters.stalls.load(ordering: .relaxed)
         }
         metrics.notifications = notifications.load(ordering: .relaxed)
         metrics.remoteEnqueues = remoteEnqueues.load(ordering: .relaxed)

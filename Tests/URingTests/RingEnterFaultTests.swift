@@ -1,7 +1,7 @@
 import Testing
 import URing
 
-@Suite("Enter errors never reach callers", .requiresIOURing)
+@Suite("Enter errors never reach callers", .requiresRealRing)
 struct RingEnterFaultTests {
     @Test("EINTR, EAGAIN and EBUSY injected into a third of enters lose no completion")
     func injectedEnterFaultsAreAbsorbed() throws {

@@ -1,7 +1,7 @@
 import Testing
 import URing
 
-@Suite("Ring errors are typed", .requiresIOURing)
+@Suite("Ring errors are typed", .requiresRealRing)
 struct RingErrorTests {
     @Test("reading a bad file descriptor completes with EBADF as an Errno")
     func badDescriptorIsEBADF() throws {

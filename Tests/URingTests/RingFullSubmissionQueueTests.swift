@@ -1,7 +1,7 @@
 import Testing
 import URing
 
-@Suite("A full submission queue", .requiresIOURing)
+@Suite("A full submission queue", .requiresRealRing)
 struct RingFullSubmissionQueueTests {
     @Test("asking for an SQE when the SQ is full flushes it instead of failing")
     func fullQueueIsFlushed() throws {

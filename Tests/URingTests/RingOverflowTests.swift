@@ -1,7 +1,7 @@
 import Testing
 import URing
 
-@Suite("Small rings lose nothing", .requiresIOURing)
+@Suite("Small rings lose nothing", .requiresRealRing)
 struct RingOverflowTests {
     @Test("a ring with SQ 2 and CQ 4 runs 10,000 no-ops with none lost")
     func tinyRingRunsTenThousandNops() throws {

@@ -1,7 +1,7 @@
 import Testing
 import URing
 
-@Suite("Opcode probing", .requiresIOURing)
+@Suite("Opcode probing", .requiresRealRing)
 struct RingProbeTests {
     @Test("the probe reports every opcode the runtime uses")
     func probeReportsRuntimeOpcodes() throws {

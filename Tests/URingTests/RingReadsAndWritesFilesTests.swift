@@ -1,7 +1,7 @@
 import Testing
 import URing
 
-@Suite("A ring reads and writes real files", .requiresIOURing)
+@Suite("A ring reads and writes real files", .requiresRealRing)
 struct RingReadsAndWritesFilesTests {
     @Test("bytes written through the ring read back through the ring")
     func writeThenRead() throws {

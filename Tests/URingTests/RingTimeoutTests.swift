@@ -2,7 +2,7 @@ import CLiburing
 import Testing
 import URing
 
-@Suite("Ring timeouts", .requiresIOURing)
+@Suite("Ring timeouts", .requiresRealRing)
 struct RingTimeoutTests {
     @Test("a timeout op completes with ETIME after its duration")
     func timeoutCompletesWithETIME() throws {

@@ -44,7 +44,7 @@ final class ReadFixture: Sendable {
             let fd = try FileDescriptor.open(
                 path, .readWrite, options: [.create], permissions: [.ownerReadWrite, .groupRead, .otherRead])
             _ = try fd.closeAfter { try fd.writeAll(toAbsoluteOffset: 0, [UInt8](repeating: 7, count: 1 << 20)) }
-            runtime = try URingRuntime(.init(workers: 1))
+            runtime = try URingRuntime(.init(workers: 1, backend: .ioURing))
             file = File(taking: try FileDescriptor.open(path, .readOnly))
         } catch {
             fatalError("FileReadMallocs: cannot set up: \(error)")

@@ -9,7 +9,7 @@ struct SwiftURingRunEngine: Engine {
     var deferTaskRun = false
 
     func run(_ workload: Workload, progress: Progress) throws -> RunResult {
-        let runtime = try URingRuntime(.init(workers: workload.workers, deferTaskRun: deferTaskRun))
+        let runtime = try URingRuntime(.init(workers: workload.workers, deferTaskRun: deferTaskRun, backend: .ioURing))
         defer { runtime.shutdown() }
         let measured = try runtime.run {
             try await FileStreams.run(workload, progress: progress)

@@ -6,6 +6,7 @@
 import ArgumentParser
 import Foundation
 import SystemPackage
+import URing
 
 @main
 struct UringBench: AsyncParsableCommand {
@@ -103,7 +104,7 @@ struct UringBench: AsyncParsableCommand {
     /// Async so that the compiler installs DefaultExecutorFactory (it does so for an async
     /// main only). The engines block their calling thread, so they run on a plain thread.
     func run() async throws {
-        try useWorkerCountForDefaultRuntime()
+        try configureDefaultRuntime()
         try await PlainThread.run { try self.benchmark() }
     }
 
@@ -161,15 +162,18 @@ struct UringBench: AsyncParsableCommand {
         if !failed.isEmpty { throw ExitCode.failure }
     }
 
-    /// The default runtime is created when the process starts (before `main`), with
-    /// SWIFT_URING_WORKERS workers. If that is not --workers, run this program again with it.
-    private func useWorkerCountForDefaultRuntime() throws {
-        let wanted = "\(workers)"
-        guard ProcessInfo.processInfo.environment["SWIFT_URING_WORKERS"] != wanted else { return }
-        setenv("SWIFT_URING_WORKERS", wanted, 1)
+    /// The default runtime is created when the process starts (before `main`), from the
+    /// environment: SWIFT_URING_WORKERS workers, and SWIFT_URING_BACKEND=io_uring so that it
+    /// fails with the reason instead of silently running the fallback. If either is not
+    /// what this run needs, run this program again with both set.
+    private func configureDefaultRuntime() throws {
+        let wanted = ["SWIFT_URING_WORKERS": "\(workers)", URingRuntime.Backend.environmentVariable: "io_uring"]
+        let environment = ProcessInfo.processInfo.environment
+        guard wanted.contains(where: { environment[$0.key] != $0.value }) else { return }
+        for (name, value) in wanted { setenv(name, value, 1) }
         fflush(nil)
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         execv(executable, CommandLine.unsafeArgv)
-        throw EngineFailure(description: "cannot restart uring-bench with SWIFT_URING_WORKERS=\(wanted): errno \(errno)")
+        throw EngineFailure(description: "cannot restart uring-bench with \(wanted): errno \(errno)")
     }
 }

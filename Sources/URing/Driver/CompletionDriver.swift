@@ -23,6 +23,8 @@ import URingExecutor
 
 /// Counters of one driver; read with `CompletionDriver.statistics` on its thread.
 public struct DriverStatistics: Sendable, Equatable {
+    /// The worker this driver belongs to.
+    public var worker = 0
     public var operationsStarted = 0
     public var operationsCompleted = 0
     public var cancellationsSubmitted = 0
@@ -30,6 +32,21 @@ public struct DriverStatistics: Sendable, Equatable {
     public var remoteSubmissions = 0
     public var eventFDWakes = 0
     public var parks = 0
+    /// Provided receive buffers held by streams or waiting to go back to the kernel.
+    public var providedBuffersInUse = 0
+    /// Multishot receives the kernel ended because the provided-buffer pool was empty
+    /// (those streams fell back to plain receives).
+    public var receiveBufferExhaustions = 0
+    /// Whether this ring runs multishot receives: false until first needed, and when the
+    /// kernel refused the buffer ring (then every receive is a plain recv).
+    public var providedBuffersRegistered = false
+    /// Times the ring reported dropped CQEs (EBADR) and the driver cancelled every
+    /// operation in flight to find the ones whose CQE was lost.
+    public var lostCompletionRecoveries = 0
+    /// Operations whose CQE the kernel dropped; their callers got EBADR.
+    public var lostCompletions = 0
+    /// Operations whose last CQE has not arrived (slots in use) when the counters were read.
+    public var operationsInFlight = 0
     public var ring = RingStatistics()
 }
 
@@ -57,25 +74,29 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
     private var drained: [DriverMessage] = []
     private let wakeState = Atomic<UInt8>(WakeState.empty.rawValue)
     private let eventFD: Int32
-    // Safety: the 8 bytes the armed eventfd read fills; freed in deinit, after the ring
-    // (and with it any pending read) is gone.
-    private let eventFDBuffer: UnsafeMutableRawBufferPointer
     private var counters = DriverStatistics()
     private let deferTaskRun: Bool
     private var shuttingDown = false
     let index: Int
+    private let receivePoolShape: ReceiveBufferPool
+    private var receivePool: ProvidedBuffers?
+    private var receivePoolRefused = false
+    /// Operations the kernel no longer knew after CQEs were dropped, with when that was
+    /// learned; still in flight a grace period later, their CQE was lost.
+    private var lostSuspects: [(ticket: SlotTicket, since: ContinuousClock.Instant)] = []
+    private static let lostGrace = Duration.milliseconds(20)
 
     /// Sets up the ring and the eventfd on the calling thread and makes this the
     /// thread's driver.
-    public init(index: Int, options: RingOptions) throws {
+    public init(index: Int, options: RingOptions, receiveBuffers: ReceiveBufferPool = ReceiveBufferPool()) throws {
         let ring = try Ring(options: options)
         let fd = eventfd(0, Int32(EFD_CLOEXEC))
         guard fd >= 0 else { throw Errno(rawValue: errno) }
         self.ring = ring
         self.eventFD = fd
-        self.eventFDBuffer = .allocate(byteCount: 8, alignment: 8)
         self.deferTaskRun = options.deferTaskRun
         self.index = index
+        self.receivePoolShape = receiveBuffers
         try armEventFD()
         CurrentDriver.register(self)
     }
@@ -83,12 +104,19 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
     deinit {
         // The ring's deinit (after this body) tears down any pending eventfd read first.
         close(eventFD)
+        // The ring is still alive in this body: take the kernel off the pool's memory
+        // before the pool can be freed.
+        receivePool?.unregister(from: &ring)
     }
 
     /// Counters of this driver (owner thread only).
     public var statistics: DriverStatistics {
         var result = counters
+        result.worker = index
         result.staleCompletions = slots.staleCompletions
+        result.operationsInFlight = slots.inUse
+        result.providedBuffersInUse = receivePool?.inUse ?? 0
+        result.providedBuffersRegistered = receivePool != nil
         result.ring = ring.statistics
         return result
     }
@@ -98,18 +126,22 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
 
     private func armEventFD() throws(Errno) {
         let entry = try ring.nextEntry()
-        entry.read(FileDescriptor(rawValue: eventFD), into: eventFDBuffer, at: 0)
+        // The ring's pinned scratch outlives any pending read: it is freed after teardown.
+        let target = UnsafeMutableRawBufferPointer(rebasing: ring.pinnedScratch[..<8])
+        entry.read(FileDescriptor(rawValue: eventFD), into: target, at: 0)
         entry.userData = UserData.eventFDWake.rawValue
     }
 
     // MARK: Parker
 
     public func poll() {
+        receivePool?.replenish()
         drainMailbox()
         if ring.pendingSubmissions > 0 || (deferTaskRun && slots.inUse > 0) {
             enter(.submit(getEvents: deferTaskRun))
         }
         reapCompletions()
+        if !lostSuspects.isEmpty { resolveLostSuspects() }
     }
 
     public func park(deadline: ContinuousClock.Instant?) {
@@ -131,12 +163,16 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
             return
         }
         counters.parks += 1
+        receivePool?.replenish()
         var timeout: Duration?
         if let deadline {
             timeout = max(deadline - ContinuousClock.now, .zero)
         }
         if readyWithoutWaiting() {
             timeout = .zero
+        } else if !lostSuspects.isEmpty {
+            // Come back to settle operations whose CQE may have been lost.
+            timeout = min(timeout ?? Self.lostGrace, Self.lostGrace)
         }
         enter(timeout == .zero ? .submit(getEvents: true) : .wait(timeout: timeout))
         wakeState.store(WakeState.empty.rawValue, ordering: .releasing)
@@ -174,6 +210,50 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
         } catch {
             fatalError("io_uring_enter failed on worker \(index): \(error) (ring owner misuse)")
         }
+        if ring.takeCompletionsDropped() { probeForLostCompletions() }
+    }
+
+    // MARK: Dropped CQEs (EBADR)
+
+    /// The kernel dropped CQEs (it could not allocate overflow entries): some operations
+    /// in flight will never see theirs. Cancel every operation in flight with a probe
+    /// whose own CQE says whether the kernel still had it. Those it did not have, and
+    /// that are still unfinished after a grace period, lost their CQE: their callers
+    /// resume with EBADR instead of waiting forever. The rest end as cancelled, with
+    /// EBADR too (their result is unknown to nobody, but the ring could not vouch for it).
+    private func probeForLostCompletions() {
+        counters.lostCompletionRecoveries += 1
+        for ticket in slots.inFlightTickets() {
+            guard let target = slots.probeLost(ticket) else { continue }
+            do throws(Errno) {
+                let entry = try ring.nextEntry()
+                entry.cancel(target: target.rawValue)
+                entry.userData = UserData(kind: .lostProbe, ticket: ticket).rawValue
+            } catch {
+                fatalError("io_uring refused a cancel SQE on worker \(index): \(error)")
+            }
+        }
+    }
+
+    /// Ends the suspects whose grace period passed and whose CQE still has not come.
+    private func resolveLostSuspects() {
+        let now = ContinuousClock.now
+        guard lostSuspects.contains(where: { now - $0.since >= Self.lostGrace }) else { return }
+        // A CQE still in the kernel's overflow list is not lost: flush and reap first.
+        enter(.submit(getEvents: true))
+        reapCompletions()
+        var waiting: [(ticket: SlotTicket, since: ContinuousClock.Instant)] = []
+        for suspect in lostSuspects {
+            guard now - suspect.since >= Self.lostGrace else {
+                waiting.append(suspect)
+                continue
+            }
+            if case .resume(let waiter, let outcome) = slots.resolveLost(suspect.ticket) {
+                counters.lostCompletions += 1
+                resume(waiter, outcome)
+            }
+        }
+        lostSuspects = waiting
     }
 
     // MARK: Submission (owner thread)
@@ -272,6 +352,29 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
         }
     }
 
+    // MARK: Provided receive buffers (owner thread)
+
+    /// This ring's provided-buffer pool, set up on first use; nil when it is turned off
+    /// or the kernel refused it (then receives stay plain recv calls).
+    var receiveBuffers: ProvidedBuffers? {
+        if let receivePool { return receivePool }
+        guard !receivePoolRefused, !shuttingDown, receivePoolShape.count > 0 else { return nil }
+        do throws(Errno) {
+            let pool = try ProvidedBuffers(count: receivePoolShape.count, bufferSize: receivePoolShape.bufferSize)
+            try pool.register(with: &ring)
+            receivePool = pool
+            return pool
+        } catch {
+            receivePoolRefused = true
+            return nil
+        }
+    }
+
+    /// A multishot receive ended for lack of buffers.
+    func noteReceiveBuffersExhausted() {
+        counters.receiveBufferExhaustions += 1
+    }
+
     // MARK: Timers (owner thread)
 
     /// Holds `job` in a ring timeout until `deadline`; false if this ring cannot (it is
@@ -292,12 +395,30 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
         }
     }
 
+    /// Hands an operation's outcome to whoever waits for it.
+    private func resume(_ waiter: Waiter, _ outcome: OperationOutcome) {
+        counters.operationsCompleted += 1
+        var outcome = outcome
+        if outcome.completionsLost && outcome.result == -ECANCELED {
+            // Cancelled by the lost-CQE probe, not by its caller.
+            outcome.result = -EBADR
+        }
+        switch waiter {
+        case .task(let continuation):
+            continuation.resume(returning: outcome)
+        case .timer(let job, let deadline, let executor):
+            fireTimer(job, deadline: deadline, executor: executor, outcome: outcome)
+        case .multishot(let operation):
+            operation.finish(outcome)
+        }
+    }
+
     private func fireTimer(
         _ job: UnownedJob, deadline: ContinuousClock.Instant, executor: URingExecutor, outcome: OperationOutcome
     ) {
-        if outcome.shutdown, let timerFallback {
-            // A shutdown cut the timer short: keep its deadline; the executor's shutdown
-            // hands it to the fallback executor.
+        if outcome.shutdown || outcome.completionsLost, let timerFallback {
+            // A shutdown (or a lost-CQE probe) cut the timer short: keep its deadline;
+            // the fallback timers fire it then.
             _ = timerFallback.fallback.schedule(job, at: deadline)
             return
         }
@@ -330,6 +451,8 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
             operation.finish(.cancelledBeforeSubmission(shutdown: true))
         case .shutdown(let latch):
             latch.signal()
+        case .statistics(let request):
+            request.deliver(nil)
         case .cancel, .cancelRemote:
             break
         }
@@ -366,6 +489,8 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
                 startMultishot(operation)
             case .shutdown(let latch):
                 shutdownLatch = latch
+            case .statistics(let request):
+                request.deliver(statistics)
             }
         }
         drained.removeAll(keepingCapacity: true)
@@ -401,17 +526,15 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
             case .cancelRequest:
                 // ENOENT/EALREADY: the target completed first; its CQE tells the story.
                 break
+            case let probe where probe.kind == .lostProbe:
+                // ENOENT: the kernel no longer has the operation; its CQE was posted, or lost.
+                if completion.result == -ENOENT {
+                    lostSuspects.append((probe.ticket, ContinuousClock.now))
+                }
             default:
                 switch slots.complete(userData, result: completion.result, flags: completion.flags) {
-                case .resume(.task(let continuation), let outcome):
-                    counters.operationsCompleted += 1
-                    continuation.resume(returning: outcome)
-                case .resume(.timer(let job, let deadline, let executor), let outcome):
-                    counters.operationsCompleted += 1
-                    fireTimer(job, deadline: deadline, executor: executor, outcome: outcome)
-                case .resume(.multishot(let operation), let outcome):
-                    counters.operationsCompleted += 1
-                    operation.finish(outcome)
+                case .resume(let waiter, let outcome):
+                    resume(waiter, outcome)
                 case .deliver(.multishot(let operation), let result, let flags):
                     operation.deliver(result: result, flags: flags)
                 case .deliver:
@@ -445,10 +568,38 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
             reapCompletions()
             drainMailbox()
         }
+        if slots.inUse == 0 {
+            // No receive is armed any more: the kernel lets go of the pool's memory.
+            receivePool?.unregister(from: &ring)
+        }
         // From now on posters answer their own messages; answer what is left here.
         for message in mailbox.close() {
             Self.refuse(message)
         }
         return slots.inUse
+    }
+}
+
+/// The shape of each worker ring's provided-buffer pool for multishot receives.
+public struct ReceiveBufferPool: Sendable, Equatable {
+    /// Buffers per ring: a power of two up to 32,768; 0 turns multishot receives off.
+    public var count: Int
+    /// Bytes per buffer.
+    public var bufferSize: Int
+
+    public init(count: Int = 256, bufferSize: Int = 16 * 1024) {
+        self.count = count
+        self.bufferSize = bufferSize
+    }
+
+    /// Why these values cannot be used, or nil.
+    var invalidReason: String? {
+        if count < 0 || count > 32_768 || (count > 0 && count & (count - 1) != 0) {
+            return "receive buffer count must be 0 or a power of two up to 32768, not \(count)"
+        }
+        if count > 0 && (bufferSize < 1 || bufferSize > 1 << 30) {
+            return "receive buffer size must be 1...\(1 << 30) bytes, not \(bufferSize)"
+        }
+        return nil
     }
 }

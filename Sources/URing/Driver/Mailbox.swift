@@ -21,6 +21,8 @@ enum DriverMessage: @unchecked Sendable {
     case cancelRemote(RemoteSubmission)
     /// The runtime is shutting down: cancel and drain everything, then signal the latch.
     case shutdown(DispatchSemaphore)
+    /// Report this driver's counters (read on its thread) to the request.
+    case statistics(StatisticsRequest)
 }
 
 final class Mailbox: Sendable {

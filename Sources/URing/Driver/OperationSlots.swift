@@ -37,6 +37,9 @@ struct OperationOutcome: Sendable, Equatable {
     var cancelRequested: Bool
     /// The cancellation came from the runtime shutting down, not from the task.
     var shutdown: Bool = false
+    /// The ring dropped CQEs (EBADR) while this operation was in flight: it was cancelled
+    /// to find out, or its CQE was among the lost ones.
+    var completionsLost: Bool = false
 
     static let empty = OperationOutcome(result: 0, flags: 0, timedOut: false, cancelRequested: false)
 
@@ -242,6 +245,10 @@ struct OperationSlots<Waiter>: ~Copyable {
         case .linkedTimeout:
             // ETIME: the timeout fired and cancelled the operation it guards.
             if result == -ETIME { slot.pointee.outcome.timedOut = true }
+        case .lostProbe:
+            // The driver handles probes itself; one reaching here names no operation CQE.
+            staleCompletions += 1
+            return .ignore
         case .reserved:
             fatalError("unreachable: reserved tags are filtered above")
         }
@@ -285,6 +292,43 @@ struct OperationSlots<Waiter>: ~Copyable {
         slot.pointee.nextFree = freeHead
         freeHead = Int32(index)
         inUse -= 1
+    }
+
+    /// CQEs were dropped: marks `ticket`'s operation (if in the kernel) as affected and
+    /// returns the user_data to cancel, so the cancel's result tells whether the kernel
+    /// still has it (ENOENT: it does not, and its CQE may be lost).
+    mutating func probeLost(_ ticket: SlotTicket) -> UserData? {
+        guard let slot = live(ticket) else { return nil }
+        switch slot.pointee.state {
+        case .inFlight(let pending):
+            slot.pointee.state = .cancelling(pending: pending)
+        case .armed:
+            slot.pointee.state = .disarming
+        case .cancelling, .disarming:
+            break
+        case .free, .reserved:
+            return nil
+        }
+        slot.pointee.outcome.completionsLost = true
+        return UserData(kind: .operation, ticket: ticket)
+    }
+
+    /// Ends `ticket`'s operation whose CQE the kernel dropped: its waiter resumes with an
+    /// outcome that says so. `.ignore` if it completed after all.
+    mutating func resolveLost(_ ticket: SlotTicket) -> CompletionAction<Waiter> {
+        guard let slot = live(ticket) else { return .ignore }
+        switch slot.pointee.state {
+        case .inFlight, .cancelling, .armed, .disarming:
+            break
+        case .free, .reserved:
+            return .ignore
+        }
+        slot.pointee.outcome.result = -EBADR
+        slot.pointee.outcome.completionsLost = true
+        let waiter = slot.pointee.waiter!
+        let outcome = slot.pointee.outcome
+        release(slot, index: ticket.index)
+        return .resume(waiter, outcome)
     }
 
     /// Tickets of every slot whose operation is in the kernel (for shutdown).

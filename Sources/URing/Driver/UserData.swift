@@ -12,6 +12,9 @@ struct UserData: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
         case operation = 0
         /// The CQE of the IORING_OP_LINK_TIMEOUT linked behind an operation.
         case linkedTimeout = 1
+        /// An IORING_OP_ASYNC_CANCEL sent to find out whether the slot's operation is
+        /// still in the kernel after CQEs were dropped (EBADR).
+        case lostProbe = 2
         /// A reserved tag (see the static members); names no slot.
         case reserved = 0xF0
     }

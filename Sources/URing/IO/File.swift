@@ -62,12 +62,15 @@ public final class File: Sendable {
     }
 
     /// Reads up to `count` bytes from `offset` (fewer at end of file).
+    ///
+    /// - Throws: `URingError.invalidArgument` for a negative count or offset,
+    ///   `Errno.noMemory` when `count` bytes cannot be allocated.
     public func read(count: Int, at offset: Int64) async throws -> [UInt8] {
         guard count >= 0 else { throw URingError.invalidArgument("count must not be negative, got \(count)") }
         // Safety: owned here and freed on every path after the read returned (the ring no
-        // longer touches it then).
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
-        defer { buffer.deallocate() }
+        // longer touches it then). A count too large to allocate throws ENOMEM.
+        let buffer = try IOBuffer.allocate(byteCount: count)
+        defer { IOBuffer.free(buffer) }
         let read = try await self.read(into: buffer, at: offset)
         return Array(UnsafeRawBufferPointer(rebasing: buffer[..<read]))
     }

@@ -25,17 +25,18 @@ extension FileSystem {
     /// Every byte of the file at `path`.
     ///
     /// - Throws: `URingError.invalidArgument` for an empty path; the kernel's `Errno`
-    ///   (ENOENT, EACCES, EISDIR for a directory, ...).
+    ///   (ENOENT, EACCES, EISDIR for a directory, ...); `Errno.noMemory` for a file
+    ///   larger than the memory the process can get.
     public static func readAll(_ path: FilePath) async throws -> [UInt8] {
         let file = try await File.open(path, .readOnly)
         return try await closing(file) { file in
             let size = try await file.status().size
             // One byte more than the size, so the read that finds the end needs no growth.
             let capacity = size > 0 ? min(Int(clamping: size), Int.max - 1) + 1 : unsizedReadChunk
-            let buffer = GrowableBuffer(capacity: capacity)
+            let buffer = try GrowableBuffer(capacity: capacity)
             var count = 0
             while true {
-                if count == buffer.capacity { buffer.grow() }
+                if count == buffer.capacity { try buffer.grow() }
                 let read = try await file.read(into: buffer.unused(after: count), at: Int64(count))
                 if read == 0 { break }
                 count += read
@@ -70,19 +71,22 @@ private final class GrowableBuffer {
     // awaited read, never while it is being grown.
     private var storage: UnsafeMutableRawBufferPointer
 
-    init(capacity: Int) {
-        storage = .allocate(byteCount: capacity, alignment: 16)
+    /// A file whose size is more than memory (a sparse file, /proc/kcore) throws ENOMEM.
+    init(capacity: Int) throws {
+        storage = try IOBuffer.allocate(byteCount: capacity)
     }
 
-    deinit { storage.deallocate() }
+    deinit { IOBuffer.free(storage) }
 
     var capacity: Int { storage.count }
 
-    /// Doubles the capacity, keeping the contents.
-    func grow() {
-        let larger = UnsafeMutableRawBufferPointer.allocate(byteCount: storage.count * 2, alignment: 16)
+    /// Doubles the capacity, keeping the contents; ENOMEM when memory runs out.
+    func grow() throws {
+        let (doubled, overflow) = storage.count.multipliedReportingOverflow(by: 2)
+        guard !overflow else { throw Errno.noMemory }
+        let larger = try IOBuffer.allocate(byteCount: doubled)
         larger.copyMemory(from: UnsafeRawBufferPointer(storage))
-        storage.deallocate()
+        IOBuffer.free(storage)
         storage = larger
     }
 

@@ -35,11 +35,15 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a literal IPv4 ("127.0.0.1") or IPv6 ("::1", "[::1]") address.
     ///
-    /// - Throws: `URingError.invalidArgument` for text that is neither, or a port
-    ///   outside 0...65535 (0 lets the kernel pick one when binding).
+    /// - Throws: `URingError.invalidArgument` for text that is neither (or contains a
+    ///   NUL byte), or a port outside 0...65535 (0 lets the kernel pick one when binding).
     public init(ipAddress: String, port: Int) throws(URingError) {
         guard (0...65_535).contains(port) else {
             throw URingError.invalidArgument("port must be 0...65535, got \(port)")
+        }
+        // inet_pton would read only up to a NUL and accept "127.0.0.1\0anything".
+        guard !ipAddress.utf8.contains(0) else {
+            throw URingError.invalidArgument("the IP address text contains a NUL byte")
         }
         let networkPort = UInt16(port).bigEndian
         var text = ipAddress
@@ -71,12 +75,15 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         storage = .unix(path: path)
     }
 
-    /// 127.0.0.1 at `port` (0: the kernel picks one when binding).
+    /// 127.0.0.1 at `port` (0: the kernel picks one when binding). A port outside
+    /// 0...65535 is clamped into it, not reported: use `init(ipAddress:port:)` for a port
+    /// that comes from input (it throws `URingError.invalidArgument`).
     public static func ipv4Loopback(port: Int = 0) -> SocketAddress {
         SocketAddress(storage: .ipv4(address: UInt32(INADDR_LOOPBACK).bigEndian, port: UInt16(clamping: port).bigEndian))
     }
 
-    /// ::1 at `port` (0: the kernel picks one when binding).
+    /// ::1 at `port` (0: the kernel picks one when binding); the port is clamped like
+    /// `ipv4Loopback`'s.
     public static func ipv6Loopback(port: Int = 0) -> SocketAddress {
         SocketAddress(storage: .ipv6(address: IPv6Bytes(high: 0, low: UInt64(1).bigEndian), port: UInt16(clamping: port).bigEndian, scopeID: 0))
     }

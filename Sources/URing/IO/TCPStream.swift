@@ -30,13 +30,15 @@ public final class TCPStream: Sendable {
     }
 
     let socket: Socket
+    /// Receives through the worker ring's provided buffers where it can (multishot).
+    let receiver: StreamReceiver
 
     /// The descriptor; valid until `close()`. Do not close it yourself.
     public var descriptor: FileDescriptor { socket.descriptor }
 
     /// Wraps a connected stream socket; the stream takes ownership and closes it.
-    public init(taking descriptor: FileDescriptor) {
-        socket = Socket(taking: descriptor)
+    public convenience init(taking descriptor: FileDescriptor) {
+        self.init(Socket(taking: descriptor))
     }
 
     /// Connects to `address` (an IP address and port, or a Unix path).
@@ -67,6 +69,13 @@ public final class TCPStream: Sendable {
 
     init(_ socket: Socket) {
         self.socket = socket
+        self.receiver = StreamReceiver(socket: socket)
+    }
+
+    deinit {
+        // An armed multishot receive holds the socket until cancelled; queued buffers go
+        // back to their pool.
+        receiver.close()
     }
 
     /// Whether `close()` has been called.
@@ -93,24 +102,38 @@ public final class TCPStream: Sendable {
     /// has; returns 0 at end of stream (the peer shut down its sending side). Buffers
     /// over 4 GiB receive at most 4 GiB - 4 KiB.
     ///
-    /// - Throws: `Errno.connectionReset` when the peer reset the connection.
+    /// On a runtime worker, the stream keeps a multishot receive armed that fills buffers
+    /// from the worker ring's pool (`URingRuntime.Configuration.receiveBuffers`); up to
+    /// 64 KiB that arrived before you asked wait in the stream, and the socket's own
+    /// buffer (then TCP flow control) holds the rest. Calls with a deadline, calls from
+    /// other threads and calls when the pool is empty receive straight into `buffer`.
+    /// A cancelled receive leaves what arrives later for the next one; no byte is lost.
+    ///
+    /// - Throws: `Errno.connectionReset` when the peer reset the connection,
+    ///   `URingError.closed` after `close()`.
     public func receive(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
         let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[..<min(buffer.count, File.maximumChunk)])
-        return try await socket.withUse {
-            try await perform(ReceiveOperation(descriptor: socket.descriptor, buffer: slice))
-        }
+        return try await receiver.receive(into: slice)
     }
 
-    /// Receives up to `maxCount` bytes; an empty array means end of stream.
+    /// Receives up to `maxCount` bytes (at most 64 MiB per call: one receive never
+    /// returns more than the socket and the stream have buffered); an empty array means
+    /// end of stream.
+    ///
+    /// - Throws: `URingError.invalidArgument` for `maxCount < 1`, `Errno.noMemory` when
+    ///   the buffer cannot be had, and what `receive(into:)` throws.
     public func receive(maxCount: Int) async throws -> [UInt8] {
         guard maxCount > 0 else { throw URingError.invalidArgument("maxCount must be positive, got \(maxCount)") }
         // Safety: owned here and freed on every path after the receive returned (the
         // ring no longer touches it then).
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: maxCount, alignment: 16)
-        defer { buffer.deallocate() }
+        let buffer = try IOBuffer.allocate(byteCount: min(maxCount, Self.largestReceive))
+        defer { IOBuffer.free(buffer) }
         let count = try await receive(into: buffer)
         return Array(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
     }
+
+    /// The most one `receive(maxCount:)` allocates for.
+    static let largestReceive = 64 << 20
 
     // MARK: Sending
 
@@ -153,6 +176,7 @@ public final class TCPStream: Sendable {
     /// Waits for calls in flight, then closes the socket. Later calls throw
     /// `URingError.closed`; so does closing twice. The descriptor is closed on every path.
     public func close() async throws {
+        receiver.close()
         try await socket.close()
     }
 }

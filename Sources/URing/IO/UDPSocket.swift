@@ -40,7 +40,7 @@ public final class UDPSocket: Sendable {
     ///   `URingError.invalidArgument` for a Unix path.
     public func send(_ bytes: [UInt8], to address: SocketAddress) async throws {
         guard address.family != .unix else { throw URingError.invalidArgument("a UDPSocket sends to IP addresses, not \(address)") }
-        let message = bytes.withUnsafeBytes { MessageBuffer(sending: $0, to: address) }
+        let message = try bytes.withUnsafeBytes { try MessageBuffer(sending: $0, to: address) }
         try await socket.withUse {
             let sent = try await perform(SendMessageOperation(descriptor: socket.descriptor, message: message))
             // A datagram goes whole or not at all.
@@ -49,10 +49,11 @@ public final class UDPSocket: Sendable {
     }
 
     /// Waits for one datagram; returns up to `maxCount` of its bytes (the rest of a
-    /// longer one is discarded) and its sender.
+    /// longer one is discarded) and its sender. A `maxCount` too large to allocate
+    /// throws `Errno.noMemory`.
     public func receive(maxCount: Int) async throws -> (bytes: [UInt8], from: SocketAddress) {
         guard maxCount > 0 else { throw URingError.invalidArgument("maxCount must be positive, got \(maxCount)") }
-        let message = MessageBuffer(capacity: maxCount)
+        let message = try MessageBuffer(capacity: maxCount)
         return try await socket.withUse {
             let count = try await perform(ReceiveMessageOperation(descriptor: socket.descriptor, message: message))
             guard let sender = message.sender else { throw Errno.addressFamilyNotSupported }

@@ -12,10 +12,11 @@ final class MessageBuffer: @unchecked Sendable {
     let payload: UnsafeMutableRawBufferPointer
     let peer: SocketAddressBuffer
 
-    /// A message of `capacity` payload bytes and room for any address.
-    init(capacity: Int, peer: SocketAddressBuffer = SocketAddressBuffer()) {
+    /// A message of `capacity` payload bytes and room for any address; ENOMEM when the
+    /// capacity (the caller's `maxCount`) cannot be allocated.
+    init(capacity: Int, peer: SocketAddressBuffer = SocketAddressBuffer()) throws {
         // Safety: allocated and initialised here, freed in deinit, after the last CQE.
-        payload = .allocate(byteCount: max(capacity, 1), alignment: 16)
+        payload = try IOBuffer.allocate(byteCount: max(capacity, 1))
         vector = .allocate(capacity: 1)
         vector.initialize(to: iovec(iov_base: payload.baseAddress, iov_len: capacity))
         header = .allocate(capacity: 1)
@@ -28,15 +29,15 @@ final class MessageBuffer: @unchecked Sendable {
     }
 
     /// A message carrying a copy of `bytes` to `address`.
-    convenience init(sending bytes: UnsafeRawBufferPointer, to address: SocketAddress) {
-        self.init(capacity: bytes.count, peer: SocketAddressBuffer(address))
+    convenience init(sending bytes: UnsafeRawBufferPointer, to address: SocketAddress) throws {
+        try self.init(capacity: bytes.count, peer: SocketAddressBuffer(address))
         if bytes.count > 0 { payload.copyMemory(from: bytes) }
     }
 
     deinit {
         header.deallocate()
         vector.deallocate()
-        payload.deallocate()
+        IOBuffer.free(payload)
     }
 
     /// The sender's address of a received message.

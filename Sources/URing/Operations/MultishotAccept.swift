@@ -81,11 +81,16 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
             finishOnConsumer(URingError.closed)
             return
         }
-        if let driver = CurrentDriver.driver ?? URingRuntime.driverForRemoteCallers() {
-            driver.startMultishot(self)
-        } else {
+        do throws(URingError) {
+            // Off-worker callers go to a runtime's worker (refused in a fork child).
+            if let driver = CurrentDriver.driver {
+                driver.startMultishot(self)
+            } else {
+                try remoteDriver().startMultishot(self)
+            }
+        } catch {
             socket.uses.end()
-            finishOnConsumer(URingError.noRuntime)
+            finishOnConsumer(error)
         }
     }
 

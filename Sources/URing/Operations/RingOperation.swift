@@ -10,6 +10,10 @@
 //   3. a task cancellation posts a cancel for the slot to its driver; the call still
 //      waits for the operation's own CQE, so nothing the kernel touches is released or
 //      written after the call returns.
+// In a fork() child, a runtime created before the fork has no threads and no mapped
+// rings. The worker path cannot meet one: the fork handler clears the forking thread's
+// CurrentDriver, and the child's other threads are its own. The remote path refuses one
+// with URingError.forkedChild before it touches any of its locks or its mailbox.
 
 import CLiburing
 import Glibc
@@ -88,7 +92,7 @@ func perform<Operation: RingOperation>(_ operation: Operation) async throws -> O
 private func performRemotely<Operation: RingOperation>(
     _ operation: Operation, deadline: ContinuousClock.Instant?
 ) async throws -> Operation.Output {
-    guard let driver = URingRuntime.driverForRemoteCallers() else { throw URingError.noRuntime }
+    let driver = try remoteDriver()
     let handoff = RemoteHandoff()
     let outcome = await withTaskCancellationHandler {
         await withUnsafeContinuation { continuation in
@@ -101,6 +105,32 @@ private func performRemotely<Operation: RingOperation>(
         if let submission = handoff.cancel() { driver.post(.cancelRemote(submission)) }
     }
     return try operation.complete(outcome)
+}
+
+/// The driver that serves a caller on a thread that owns no ring: a worker of the
+/// preferred or newest runtime. Every remote start goes through here.
+/// - Throws: `URingError.noRuntime` when no runtime is running; `.forkedChild` in a
+///   fork() child when that runtime was created before the fork.
+func remoteDriver() throws(URingError) -> CompletionDriver {
+    if ForkDetection.isForkedChild { try refuseRuntimesInheritedThroughFork() }
+    if let pinned = RuntimeRegistry.preferred {
+        // A runtime the caller named that has begun shutting down refuses new work.
+        guard let driver = pinned.nextDriverForRemoteCaller() else { throw .shutdown }
+        return driver
+    }
+    guard let driver = URingRuntime.driverForRemoteCallers() else { throw .noRuntime }
+    return driver
+}
+
+/// In a fork() child: throws `URingError.forkedChild` unless the runtime a remote call
+/// would go to was created in this process. Without a runtime created since the fork it
+/// does not look at the runtime registry at all: its lock may have been held, at the
+/// fork, by a thread the child does not have.
+private func refuseRuntimesInheritedThroughFork() throws(URingError) {
+    guard ForkDetection.hasExecutorCreatedSinceFork,
+          let runtime = RuntimeRegistry.preferred ?? RuntimeRegistry.newest(),
+          !runtime.executor.isForkedAway
+    else { throw .forkedChild }
 }
 
 /// Meeting point of a remote operation's start and a concurrent cancel handler.

@@ -27,6 +27,16 @@ public struct RingStatistics: Sendable, Equatable {
     public var completionsReaped = 0
     /// Times `nextEntry` found the SQ full and flushed it.
     public var fullQueueFlushes = 0
+    /// The kernel's CQ overflow counter (`cq.koverflow`), read each time the statistics
+    /// are read. With `noDrop` (Linux 5.5+), CQEs that do not fit the CQ wait in the
+    /// kernel's overflow list and are not counted; this counts the ones it dropped.
+    public var overflowedCompletions = 0
+    /// Reaps that found CQEs waiting in the kernel's overflow list because the CQ was
+    /// full (IORING_SQ_CQ_OVERFLOW). With `noDrop` none of them is lost.
+    public var completionQueueOverflows = 0
+    /// Times io_uring_enter reported EBADR: the kernel could not keep overflowed CQEs
+    /// (out of memory) and dropped some. Their operations will never complete.
+    public var droppedCompletionEvents = 0
 }
 
 /// IORING_FEAT_* bits the kernel reported at setup.
@@ -49,30 +59,75 @@ public struct Ring: ~Copyable {
     // Safety: allocated once in init and freed in deinit; liburing keeps pointers into
     // the mmapped rings inside it, so it lives on the heap where it never moves.
     @usableFromInline let ring: UnsafeMutablePointer<io_uring>
+    /// The user-space stand-in when `options.emulated`; then `ring`'s queues point into
+    /// the emulator's memory (so SQE hand-out is the same code) and no kernel ring exists.
+    private let emulator: RingEmulator?
     // Safety: scratch array for io_uring_peek_batch_cqe, owned like `ring`.
     private let batch: UnsafeMutablePointer<UnsafeMutablePointer<io_uring_cqe>?>
     private static let batchSize = 64
+    /// 64 bytes the owner may hand the kernel to write into for as long as the ring
+    /// exists (the driver's wake-up eventfd read): freed only after the ring is torn
+    /// down, when no pending operation can write it any more.
+    public let pinnedScratch: UnsafeMutableRawBufferPointer
 
     public let features: RingFeatures
     public let options: RingOptions
     public let submissionQueueEntries: UInt32
     public let completionQueueEntries: UInt32
-    public private(set) var statistics = RingStatistics()
+    private var counters = RingStatistics()
+    /// Set by an EBADR from io_uring_enter, cleared by `takeCompletionsDropped()`.
+    private var completionsDropped = false
+
+    /// This ring's counters; `overflowedCompletions` is read from the kernel now.
+    public var statistics: RingStatistics {
+        var result = counters
+        // Safety: koverflow points into the CQ ring mapped for this ring's lifetime.
+        result.overflowedCompletions = Int(ring.pointee.cq.koverflow.pointee)
+        return result
+    }
+
+    /// True once after io_uring_enter reported EBADR (CQEs were lost), then false until
+    /// the next EBADR. The owner must treat operations in flight as possibly orphaned.
+    public mutating func takeCompletionsDropped() -> Bool {
+        defer { completionsDropped = false }
+        return completionsDropped
+    }
 
     private var faults: EnterFaultInjector?
     private var backlog: [Completion] = []
     private var backlogStart = 0
 
-    /// Sets up a ring. Throws `URingUnavailableError` when this process cannot use io_uring.
+    /// Sets up a ring. Throws `URingUnavailableError` when this process cannot use io_uring
+    /// (or, emulated, when the emulator cannot get its epoll/eventfd descriptors).
     public init(options: RingOptions = RingOptions()) throws(URingUnavailableError) {
+        let ring = UnsafeMutablePointer<io_uring>.allocate(capacity: 1)
+        ring.initialize(to: io_uring())
+        if options.emulated {
+            let emulator: RingEmulator
+            do throws(Errno) {
+                emulator = try RingEmulator(
+                    ring: ring, entries: options.submissionQueueEntries, singleIssuer: options.singleIssuer)
+            } catch {
+                ring.deallocate()
+                throw URingUnavailableError(errno: error)
+            }
+            self.ring = ring
+            self.emulator = emulator
+            self.batch = .allocate(capacity: Self.batchSize)
+            self.pinnedScratch = .allocate(byteCount: 64, alignment: 64)
+            self.features = [.noDrop, .stableSubmission]
+            self.options = options
+            self.submissionQueueEntries = emulator.entries
+            self.completionQueueEntries = emulator.entries * 2
+            self.faults = EnterFaultInjector(options.faults)
+            return
+        }
         var params = io_uring_params()
         params.flags = options.setupFlags
         if let cq = options.completionQueueEntries { params.cq_entries = cq }
         if let idle = options.submissionPollIdle {
             params.sq_thread_idle = UInt32(clamping: idle.components.seconds * 1000 + idle.components.attoseconds / 1_000_000_000_000_000)
         }
-        let ring = UnsafeMutablePointer<io_uring>.allocate(capacity: 1)
-        ring.initialize(to: io_uring())
         let result: Int32
         if let injected = options.faults?.setupError {
             result = -injected.rawValue
@@ -86,7 +141,9 @@ public struct Ring: ~Copyable {
         // Keep the rings out of forked children: a child must not share them (see fork notes).
         _ = io_uring_ring_dontfork(ring)
         self.ring = ring
+        self.emulator = nil
         self.batch = .allocate(capacity: Self.batchSize)
+        self.pinnedScratch = .allocate(byteCount: 64, alignment: 64)
         self.features = RingFeatures(rawValue: params.features)
         self.options = options
         self.submissionQueueEntries = params.sq_entries
@@ -95,18 +152,28 @@ public struct Ring: ~Copyable {
     }
 
     deinit {
-        io_uring_queue_exit(ring)
+        if let emulator {
+            emulator.tearDown()
+        } else {
+            io_uring_queue_exit(ring)
+        }
         ring.deallocate()
         batch.deallocate()
+        pinnedScratch.deallocate()
     }
 
+    /// Whether this ring is the user-space emulation (`RingOptions.emulated`).
+    public var isEmulated: Bool { emulator != nil }
+
     /// The ring's own file descriptor.
-    public var fileDescriptor: FileDescriptor { FileDescriptor(rawValue: ring.pointee.ring_fd) }
+    /// (Emulated: the emulator's epoll descriptor.)
+    public var fileDescriptor: FileDescriptor { FileDescriptor(rawValue: emulator?.epollFD ?? ring.pointee.ring_fd) }
 
     /// SQEs prepared but not yet handed to the kernel.
     @inlinable public var pendingSubmissions: Int { Int(io_uring_sq_ready(ring)) }
 
-    /// CQEs ready to reap (not counting the backlog).
+    /// CQEs ready to reap (not counting the backlog; an emulated ring puts every
+    /// completion in the backlog, so check `hasBacklog` too).
     @inlinable public var readyCompletions: Int { Int(io_uring_cq_ready(ring)) }
 
     /// Whether the backlog holds completions parked during a refused submit.
@@ -127,7 +194,7 @@ public struct Ring: ~Copyable {
     public mutating func reserveEntries(_ count: Int) throws(Errno) {
         precondition(count <= Int(submissionQueueEntries), "a chain of \(count) SQEs cannot fit a ring of \(submissionQueueEntries)")
         while Int(io_uring_sq_space_left(ring)) < count {
-            statistics.fullQueueFlushes += 1
+            counters.fullQueueFlushes += 1
             try submit()
             if Int(io_uring_sq_space_left(ring)) < count { sched_yield() }
         }
@@ -135,7 +202,7 @@ public struct Ring: ~Copyable {
 
     @usableFromInline
     mutating func nextEntryAfterFlush() throws(Errno) -> SubmissionEntry {
-        statistics.fullQueueFlushes += 1
+        counters.fullQueueFlushes += 1
         while true {
             try submit()
             if let sqe = io_uring_get_sqe(ring) { return SubmissionEntry(sqe) }
@@ -163,10 +230,15 @@ public struct Ring: ~Copyable {
 
     private mutating func enter(minCompletions: UInt32, timeout: Duration?, getEvents: Bool) throws(Errno) -> Int {
         while true {
-            statistics.enterCalls += 1
+            counters.enterCalls += 1
             let result: Int32
             if let injected = faults?.nextFailure() {
                 result = -injected.rawValue
+            } else if let emulator {
+                compactBacklog()
+                result = emulator.enter(
+                    ring: ring, minCompletions: minCompletions, timeout: timeout,
+                    alreadyReady: backlog.count - backlogStart, into: &backlog)
             } else if minCompletions == 0 {
                 result = getEvents ? io_uring_submit_and_get_events(ring) : io_uring_submit(ring)
             } else if let timeout {
@@ -181,16 +253,22 @@ public struct Ring: ~Copyable {
             case .timeout:
                 // ETIME (not ETIMEDOUT): the wait's timeout passed.
                 return 0
+            case .completionsDropped:
+                // EBADR: the kernel dropped CQEs it could not keep. Nothing to retry
+                // (nothing was submitted if this came back); remember it for the owner.
+                counters.droppedCompletionEvents += 1
+                completionsDropped = true
+                return 0
             case .interrupted where minCompletions > 0:
                 // A signal ended the wait: a spurious wake-up, which callers allow.
-                statistics.enterRetries += 1
+                counters.enterRetries += 1
                 return 0
             case .interrupted:
-                statistics.enterRetries += 1
+                counters.enterRetries += 1
             case .resourceTemporarilyUnavailable, .resourceBusy:
                 // The kernel wants completions reaped (CQ overflow) or is short of
                 // request memory: park what is ready, then try again.
-                statistics.enterRetries += 1
+                counters.enterRetries += 1
                 if moveReadyCompletionsToBacklog() == 0 { sched_yield() }
                 if minCompletions > 0 && hasBacklog { return 0 }
             default:
@@ -199,15 +277,19 @@ public struct Ring: ~Copyable {
         }
     }
 
-    private mutating func moveReadyCompletionsToBacklog() -> Int {
+    private mutating func compactBacklog() {
         if backlogStart == backlog.count {
             backlog.removeAll(keepingCapacity: true)
             backlogStart = 0
         }
+    }
+
+    private mutating func moveReadyCompletionsToBacklog() -> Int {
+        compactBacklog()
         var ready: [Completion] = []
         _ = reapFromRing(limit: .max) { ready.append($0) }
         backlog.append(contentsOf: ready)
-        statistics.backlogged += ready.count
+        counters.backlogged += ready.count
         return ready.count
     }
 
@@ -217,6 +299,11 @@ public struct Ring: ~Copyable {
     /// returns how many. Never blocks (it may enter the kernel to flush an overflowed CQ).
     @discardableResult
     public mutating func reap(limit: Int = .max, _ body: (Completion) -> Void) -> Int {
+        if let emulator {
+            // The kernel posts CQEs on its own; the emulator does its work when asked.
+            compactBacklog()
+            emulator.poll(into: &backlog)
+        }
         var count = 0
         while backlogStart < backlog.count && count < limit {
             body(backlog[backlogStart])
@@ -224,11 +311,14 @@ public struct Ring: ~Copyable {
             count += 1
         }
         count += reapFromRing(limit: limit - count, body)
-        statistics.completionsReaped += count
+        counters.completionsReaped += count
         return count
     }
 
     private mutating func reapFromRing(limit: Int, _ body: (Completion) -> Void) -> Int {
+        // The kernel sets this while CQEs wait in its overflow list (the CQ was full);
+        // peek_batch below flushes them. Counted so the overflow can be seen.
+        if emulator == nil && io_uring_cq_has_overflow(ring) { counters.completionQueueOverflows += 1 }
         var count = 0
         while count < limit {
             let want = UInt32(min(limit - count, Self.batchSize))
@@ -249,8 +339,19 @@ public struct Ring: ~Copyable {
 
     // MARK: Probing and registration
 
+    /// Registrations need a kernel ring: an emulated one refuses them as a kernel without
+    /// the feature would (EINVAL), so callers take their plain path.
+    func refuseIfEmulated() throws(Errno) {
+        if emulator != nil { throw .invalidArgument }
+    }
+
     /// The opcodes this kernel supports, or nil if it cannot tell (before Linux 5.6).
+    /// (Emulated: the opcodes the emulator implements.)
     public func probe() -> RingProbe? {
+        if emulator != nil {
+            let supported = Set(RingEmulator.implementedOpcodes.map(\.rawValue))
+            return RingProbe(lastOpcode: supported.max() ?? 0, supported: supported)
+        }
         guard let probe = io_uring_get_probe_ring(ring) else { return nil }
         defer { io_uring_free_probe(probe) }
         var supported = Set<UInt8>()
@@ -262,26 +363,31 @@ public struct Ring: ~Copyable {
 
     /// Registers `files`; SQEs with `.fixedFile` then name them by index.
     public mutating func registerFiles(_ files: [FileDescriptor]) throws(Errno) {
+        try refuseIfEmulated()
         let raw = files.map(\.rawValue)
         try checkedResult(io_uring_register_files(ring, raw, UInt32(raw.count)))
     }
 
     public mutating func unregisterFiles() throws(Errno) {
+        try refuseIfEmulated()
         try checkedResult(io_uring_unregister_files(ring))
     }
 
     /// Registers `buffers` for READ_FIXED/WRITE_FIXED; the memory must outlive the registration.
     public mutating func registerBuffers(_ buffers: [UnsafeMutableRawBufferPointer]) throws(Errno) {
+        try refuseIfEmulated()
         let iovecs = buffers.map { iovec(iov_base: $0.baseAddress, iov_len: $0.count) }
         try checkedResult(io_uring_register_buffers(ring, iovecs, UInt32(iovecs.count)))
     }
 
     public mutating func unregisterBuffers() throws(Errno) {
+        try refuseIfEmulated()
         try checkedResult(io_uring_unregister_buffers(ring))
     }
 
     /// Registers `eventFD` to be signalled whenever this ring posts a CQE.
     public mutating func registerEventFD(_ eventFD: FileDescriptor) throws(Errno) {
+        try refuseIfEmulated()
         try checkedResult(io_uring_register_eventfd(ring, eventFD.rawValue))
     }
 }

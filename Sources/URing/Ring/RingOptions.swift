@@ -1,6 +1,13 @@
 // How a Ring is set up: sizes and IORING_SETUP_* flags, plus the fault seam for tests.
 
 import CLiburing
+import Glibc
+
+extension Errno {
+    /// EBADR from io_uring_enter: the kernel dropped CQEs it had no memory to keep
+    /// (swift-system names no EBADR).
+    public static var completionsDropped: Errno { Errno(rawValue: EBADR) }
+}
 
 /// Setup parameters for a `Ring`.
 public struct RingOptions: Sendable {
@@ -19,6 +26,10 @@ public struct RingOptions: Sendable {
     public var submissionPollIdle: Duration?
     /// Test seam: faults to inject into setup and `io_uring_enter`. Never set in production.
     public var faults: RingFaults?
+    /// Run the ring in user space (epoll for sockets, pipes and eventfds, a blocking
+    /// thread pool for files) instead of io_uring: for processes where io_uring is
+    /// blocked. The Ring's API and its CQEs are the same; the setup flags are ignored.
+    public var emulated: Bool
 
     public init(
         submissionQueueEntries: UInt32 = 256,
@@ -27,7 +38,8 @@ public struct RingOptions: Sendable {
         deferTaskRun: Bool = false,
         cooperativeTaskRun: Bool = false,
         submissionPollIdle: Duration? = nil,
-        faults: RingFaults? = nil
+        faults: RingFaults? = nil,
+        emulated: Bool = false
     ) {
         self.submissionQueueEntries = submissionQueueEntries
         self.completionQueueEntries = completionQueueEntries
@@ -36,6 +48,7 @@ public struct RingOptions: Sendable {
         self.cooperativeTaskRun = cooperativeTaskRun
         self.submissionPollIdle = submissionPollIdle
         self.faults = faults
+        self.emulated = emulated
     }
 
     /// The IORING_SETUP_* flags these options ask for.
@@ -53,13 +66,15 @@ public struct RingOptions: Sendable {
 }
 
 /// Faults a test injects into a Ring: a failing setup, or `io_uring_enter` calls that fail
-/// with EINTR/EAGAIN/EBUSY before reaching the kernel. The Ring must absorb the latter.
+/// with EINTR/EAGAIN/EBUSY (which the Ring must absorb) or EBADR (which it counts and
+/// reports through `takeCompletionsDropped()`) before reaching the kernel.
 public struct RingFaults: Sendable {
     /// Setup fails with this errno instead of calling io_uring_setup.
     public var setupError: Errno?
     /// Fraction (0...1) of `io_uring_enter` calls that fail before entering the kernel.
     public var enterFailureRate: Double
-    /// The errors an injected enter failure picks from, in turn.
+    /// The errors an injected enter failure picks from, in turn (add
+    /// `Errno.completionsDropped` to simulate the kernel losing CQEs).
     public var enterErrors: [Errno]
     /// Seed of the deterministic generator that picks the failing calls.
     public var seed: UInt64

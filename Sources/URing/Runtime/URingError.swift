@@ -13,6 +13,9 @@ public enum URingError: Error, Sendable, Equatable, CustomStringConvertible {
     case shutdown
     /// Called from a thread that is not a runtime worker while no runtime is running.
     case noRuntime
+    /// Called in a fork() child on a runtime created before the fork: its worker threads
+    /// do not exist in the child and its rings are not mapped there (MADV_DONTFORK).
+    case forkedChild
 
     public var description: String {
         switch self {
@@ -23,6 +26,10 @@ public enum URingError: Error, Sendable, Equatable, CustomStringConvertible {
         case .noRuntime:
             return "no URingRuntime is running: create one (URingRuntime()) before calling swift-uring I/O "
                 + "from threads that are not its workers"
+        case .forkedChild:
+            return "this process is a fork() child, and the URingRuntime it used was created before fork(): "
+                + "its worker threads and rings do not exist in the child. In the child, call exec (or _exit), "
+                + "or create a new URingRuntime there"
         }
     }
 }

@@ -8,14 +8,41 @@
 //      it completed first);
 //   3. the executor shuts down (runs what is queued, joins the threads; later jobs go to
 //      the global executor), and the rings are closed with nothing left in them.
+//
+// Backends: io_uring, or a user-space emulation of it (epoll for sockets, pipes and
+// eventfds, a blocking thread pool for files; Ring/Emulation) for processes where
+// io_uring is blocked. `.automatic` (the default) uses io_uring when the first ring sets
+// up and the emulation otherwise, logging why once per process: a service then still
+// starts under Docker's default seccomp profile, and says so loudly.
 
 import Dispatch
+import Glibc
+
+import Logging
 import Synchronization
 import URingExecutor
 
 /// An io_uring-backed async runtime: worker threads that run Swift tasks and own one
 /// ring each.
 public final class URingRuntime: Sendable {
+    /// Which machinery runs the rings.
+    public enum Backend: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
+        /// io_uring when it can be set up here, else `.fallback` (with a warning, logged
+        /// once per process, that says why and how to enable io_uring). The default.
+        case automatic
+        /// io_uring or nothing: `init` throws `URingUnavailableError` when it is blocked.
+        case ioURing = "io_uring"
+        /// The emulation (epoll readiness for sockets, pipes and eventfds; a bounded
+        /// blocking thread pool for files), even where io_uring works.
+        case fallback
+
+        /// The environment variable that picks the backend for a configuration that
+        /// leaves `backend` at `.automatic`: `automatic`, `io_uring` or `fallback`.
+        public static let environmentVariable = "SWIFT_URING_BACKEND"
+
+        public var description: String { rawValue }
+    }
+
     /// How a runtime is set up.
     public struct Configuration: Sendable {
         /// Worker threads, each with its own ring (default: the number of CPUs).
@@ -29,40 +56,73 @@ public final class URingRuntime: Sendable {
         public var deferTaskRun: Bool
         /// Faults injected into every ring (tests only).
         public var ringFaults: RingFaults?
+        /// Each worker ring's provided-buffer pool for multishot stream receives, set up
+        /// on a ring's first receive (`count` 0 turns multishot receives off).
+        public var receiveBuffers = ReceiveBufferPool()
+        /// io_uring, the fallback, or whichever works (default). With `.automatic`, the
+        /// environment variable `SWIFT_URING_BACKEND` (automatic|io_uring|fallback)
+        /// decides; an explicit `.ioURing` or `.fallback` here wins over it.
+        public var backend: Backend
+        /// A job that keeps a worker busy for longer than this is reported once, as a
+        /// warning on `logger` with the worker and the duration (nil: no reports). A
+        /// worker that blocks stalls every task and I/O completion queued behind it.
+        public var stallThreshold: Duration? = .milliseconds(10)
+        /// Where stall reports go.
+        public var logger = Logger(label: "swift-uring.executor")
 
         public init(
             workers: Int = URingExecutor.defaultWorkerCount,
             ringEntries: UInt32 = 256,
             queueCapacity: Int = 256,
             deferTaskRun: Bool = false,
-            ringFaults: RingFaults? = nil
+            ringFaults: RingFaults? = nil,
+            backend: Backend = .automatic
         ) {
             self.workers = workers
             self.ringEntries = ringEntries
             self.queueCapacity = queueCapacity
             self.deferTaskRun = deferTaskRun
             self.ringFaults = ringFaults
+            self.backend = backend
         }
 
-        var ringOptions: RingOptions {
+        func ringOptions(emulated: Bool) -> RingOptions {
             RingOptions(
                 submissionQueueEntries: ringEntries, singleIssuer: true, deferTaskRun: deferTaskRun,
-                cooperativeTaskRun: !deferTaskRun, faults: ringFaults)
+                cooperativeTaskRun: !deferTaskRun, faults: ringFaults, emulated: emulated)
+        }
+
+        /// `backend`, or for `.automatic` what SWIFT_URING_BACKEND names.
+        func resolvedBackend() throws(URingError) -> Backend {
+            guard let raw = getenv(Backend.environmentVariable) else { return backend }
+            let value = String(cString: raw)
+            guard let fromEnvironment = Backend(rawValue: value.lowercased()) else {
+                throw URingError.invalidArgument(
+                    "\(Backend.environmentVariable) must be automatic, io_uring or fallback, not \"\(value)\"")
+            }
+            return backend == .automatic ? fromEnvironment : backend
         }
     }
 
     /// The executor that runs this runtime's tasks.
     public let executor: URingExecutor
     public let configuration: Configuration
-    private let drivers: [CompletionDriver]
+    let drivers: [CompletionDriver]
+    /// The backend in use: `.ioURing` or `.fallback` (never `.automatic`).
+    public let backend: Backend
+    /// Why `.automatic` fell back to the emulation (io_uring's setup error); nil when
+    /// io_uring is in use or the fallback was asked for.
+    public let fallbackReason: URingUnavailableError?
     /// Whether this runtime is the process-wide default executor (`URingRuntimeFactory`).
     public let isProcessDefault: Bool
     private let state = ThreadLock<(shutDown: Bool, nextRemote: Int)>((false, 0))
 
     /// Starts the worker threads and their rings.
     ///
-    /// - Throws: `URingUnavailableError` when io_uring cannot be used here (its message
-    ///   says why and what to do), `URingExecutorError` for invalid configuration values.
+    /// - Throws: `URingUnavailableError` when the backend is `.ioURing` and io_uring
+    ///   cannot be used here (its message says why and what to do);
+    ///   `URingError.invalidArgument` for an invalid SWIFT_URING_BACKEND or ring size;
+    ///   `URingExecutorError` for invalid executor values.
     public convenience init(_ configuration: Configuration = Configuration()) throws {
         try self.init(configuration, isProcessDefault: false)
     }
@@ -73,22 +133,54 @@ public final class URingRuntime: Sendable {
         guard configuration.ringEntries >= 2 && configuration.ringEntries <= 32_768 else {
             throw URingError.invalidArgument("ringEntries must be 2...32768, not \(configuration.ringEntries)")
         }
+        if let reason = configuration.receiveBuffers.invalidReason { throw URingError.invalidArgument(reason) }
+        let started: (URingExecutor, [CompletionDriver])
+        switch try configuration.resolvedBackend() {
+        case .ioURing:
+            started = try Self.start(configuration, emulated: false, isProcessDefault: isProcessDefault)
+            backend = .ioURing
+            fallbackReason = nil
+        case .fallback:
+            started = try Self.start(configuration, emulated: true, isProcessDefault: isProcessDefault)
+            backend = .fallback
+            fallbackReason = nil
+        case .automatic:
+            do {
+                started = try Self.start(configuration, emulated: false, isProcessDefault: isProcessDefault)
+                backend = .ioURing
+                fallbackReason = nil
+            } catch let reason as URingUnavailableError {
+                started = try Self.start(configuration, emulated: true, isProcessDefault: isProcessDefault)
+                backend = .fallback
+                fallbackReason = reason
+                FallbackNotice.shared.report(reason)
+            }
+        }
+        (executor, drivers) = started
+        self.configuration = configuration
+        self.isProcessDefault = isProcessDefault
+        RuntimeRegistry.add(self)
+    }
+
+    /// Starts the executor with one driver (and ring, real or emulated) per worker.
+    private static func start(
+        _ configuration: Configuration, emulated: Bool, isProcessDefault: Bool
+    ) throws -> (URingExecutor, [CompletionDriver]) {
         let created = ThreadLock<[Int: CompletionDriver]>([:])
-        let options = configuration.ringOptions
+        let options = configuration.ringOptions(emulated: emulated)
+        let receiveBuffers = configuration.receiveBuffers
         let timers = RingTimers()
-        executor = try URingExecutor(
+        let executor = try URingExecutor(
             workers: configuration.workers, queueCapacity: configuration.queueCapacity, timers: timers,
-            isProcessDefault: isProcessDefault
+            isProcessDefault: isProcessDefault, stallThreshold: configuration.stallThreshold,
+            logger: configuration.logger
         ) { index in
-            let driver = try CompletionDriver(index: index, options: options)
+            let driver = try CompletionDriver(index: index, options: options, receiveBuffers: receiveBuffers)
             driver.timerFallback = timers
             created.withLock { $0[index] = driver }
             return driver
         }
-        drivers = created.withLock { all in (0..<configuration.workers).map { all[$0]! } }
-        self.configuration = configuration
-        self.isProcessDefault = isProcessDefault
-        RuntimeRegistry.add(self)
+        return (executor, created.withLock { all in (0..<configuration.workers).map { all[$0]! } })
     }
 
     /// Runs `body` on this runtime and blocks the calling thread until it finishes (the
@@ -106,6 +198,8 @@ public final class URingRuntime: Sendable {
     /// - Precondition: not called on one of this runtime's worker threads (it would wait
     ///   for itself). From async code, `await shutdown()` is safe anywhere.
     public func shutdown() {
+        // In a fork() child no worker exists to answer the drivers' shutdown handshake.
+        if executor.isForkedAway { return }
         precondition(!isProcessDefault, "URingRuntime.shutdown() called on the process-default runtime, which lives as long as the process")
         precondition(
             !executor.isCurrentWorkerThread,
@@ -128,6 +222,8 @@ public final class URingRuntime: Sendable {
     /// Stops the runtime like `shutdown()`, from any async context (also a task running
     /// on this runtime): the blocking part runs on a thread that is not a worker.
     public func shutdown() async {
+        // In a fork() child (where Dispatch is disabled) there is nothing to stop.
+        if executor.isForkedAway { return }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             DispatchQueue.global().async {
                 self.shutdown()
@@ -187,4 +283,31 @@ enum RuntimeRegistry {
     static func add(_ runtime: URingRuntime) { runtimes.withLock { $0.append(runtime) } }
     static func remove(_ runtime: URingRuntime) { runtimes.withLock { $0.removeAll { $0 === runtime } } }
     static func newest() -> URingRuntime? { runtimes.withLock { $0.last } }
+}
+
+/// The warning `.automatic` logs, once per process, when it falls back.
+final class FallbackNotice: Sendable {
+    static let shared = FallbackNotice { message in
+        Logger(label: "swift-uring").warning(Logger.Message(stringLiteral: message))
+    }
+
+    private let reported = Atomic<Bool>(false)
+    private let log: @Sendable (String) -> Void
+
+    /// `log` receives the message (tests pass their own).
+    init(log: @escaping @Sendable (String) -> Void) { self.log = log }
+
+    /// Logs `reason` the first time only; true if this call logged.
+    @discardableResult
+    func report(_ reason: URingUnavailableError) -> Bool {
+        guard !reported.exchange(true, ordering: .acquiringAndReleasing) else { return false }
+        log(Self.message(for: reason))
+        return true
+    }
+
+    static func message(for reason: URingUnavailableError) -> String {
+        "\(reason) swift-uring runs on its fallback backend instead (epoll for sockets, a blocking thread "
+            + "pool for files): it works, but slower than io_uring. Set \(URingRuntime.Backend.environmentVariable)"
+            + "=fallback to choose it knowingly, or =io_uring to fail instead. (Logged once per process.)"
+    }
 }

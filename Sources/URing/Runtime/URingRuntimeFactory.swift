@@ -12,8 +12,10 @@
 // The runtime is created on first use from a `static let` (never a top-level global:
 // those are not initialised when the concurrency runtime asks). Its configuration comes
 // from the environment: SWIFT_URING_WORKERS (default: CPU count), SWIFT_URING_RING_ENTRIES
-// (default 256). If io_uring cannot be set up, the program stops at start with the
-// typed error's message (which says why and what to do).
+// (default 256), SWIFT_URING_RECEIVE_BUFFERS (COUNT or COUNTxSIZE, default 256x16384; 0
+// turns multishot receives off). A value that is not valid stops the program at start
+// with a message naming the variable; so does a runtime that cannot start (the typed
+// error's message says why and what to do).
 
 @_spi(ExperimentalCustomExecutors) import _Concurrency
 import Glibc
@@ -25,11 +27,21 @@ public struct URingRuntimeFactory: ExecutorFactory {
     /// The process-wide runtime.
     public static let shared: URingRuntime = {
         var configuration = URingRuntime.Configuration()
-        if let workers = environment("SWIFT_URING_WORKERS").flatMap(Int.init), workers >= 1 {
+        if let value = environment("SWIFT_URING_WORKERS") {
+            guard let workers = Int(value), workers >= 1 else { invalid("SWIFT_URING_WORKERS", value, "a positive integer") }
             configuration.workers = workers
         }
-        if let entries = environment("SWIFT_URING_RING_ENTRIES").flatMap(UInt32.init) {
+        if let value = environment("SWIFT_URING_RING_ENTRIES") {
+            guard let entries = UInt32(value) else { invalid("SWIFT_URING_RING_ENTRIES", value, "an integer in 2...32768") }
             configuration.ringEntries = entries
+        }
+        if let value = environment("SWIFT_URING_RECEIVE_BUFFERS") {
+            let parts = value.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+            guard (1...2).contains(parts.count), let count = parts[0], parts.count == 1 || parts[1] != nil else {
+                invalid("SWIFT_URING_RECEIVE_BUFFERS", value, "COUNT or COUNTxSIZE, e.g. 256x16384")
+            }
+            configuration.receiveBuffers.count = count
+            if parts.count == 2, let size = parts[1] { configuration.receiveBuffers.bufferSize = size }
         }
         do {
             return try URingRuntime(configuration, isProcessDefault: true)
@@ -44,5 +56,9 @@ public struct URingRuntimeFactory: ExecutorFactory {
 
     private static func environment(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
+    }
+
+    private static func invalid(_ name: String, _ value: String, _ expected: String) -> Never {
+        fatalError("URingRuntimeFactory: \(name)=\(value) is not valid; expected \(expected)")
     }
 }

@@ -27,6 +27,8 @@ public struct ExecutorMetrics: Sendable, Equatable {
     public var polls: UInt64 = 0
     /// Timer jobs (`Task.sleep`) handed back when their deadline passed.
     public var timersFired: UInt64 = 0
+    /// Jobs that kept a worker busy for longer than the stall threshold (each was reported).
+    public var stalls: UInt64 = 0
     /// Jobs forwarded to the fallback executor because they arrived after `shutdown()` began.
     public var forwardedAfterShutdown: UInt64 = 0
 

@@ -16,6 +16,7 @@ final class WorkerCounters: Sendable {
     let overflowedJobs = Atomic<UInt64>(0)
     let polls = Atomic<UInt64>(0)
     let timersFired = Atomic<UInt64>(0)
+    let stalls = Atomic<UInt64>(0)
     private let trailingPadding = CacheLinePadding()
 
     init() {}

@@ -17,6 +17,16 @@
 //   6. otherwise park: check-store-recheck through IdleWorkers, so no wake-up is lost.
 // Every `pollInterval` ticks the worker also polls its parker and fires due timers.
 //
+// Stalls (StallDetection.swift): with a threshold set, the worker reads a clock once per
+// job, when the job returns; `stallTimer` knows when the previous job returned or the
+// last poll or park ended, so the difference is the job's own time.
+//
+// Fork: in a fork() child, this thread may be the copy of a worker that forked inside a
+// job. If that job returns, the loop must not touch the parker (the ring is not mapped in
+// the child) nor any lock (its holder may be a thread the child does not have). The fork
+// handler sets the executor's stop flag in the child's copy, so the loop's existing
+// per-tick check ends it, and the thread stops with the reason (never runs another job).
+//
 // Shutdown: when the executor's `isShuttingDown` is set, the loop stops taking new work
 // from others, runs what is in its LIFO slot and local queue, then what is left in the
 // injection queue, and exits. Jobs enqueued from then on are forwarded by the executor.
@@ -57,6 +67,8 @@ final class Worker: @unchecked Sendable {
     /// True while inside `park`: wakes caused by our own parker's events need no notify.
     private var isParking = false
     private var random: FastRandom
+    /// Times jobs against the stall threshold (a copy of the executor's; 0 when disabled).
+    private var stallTimer: StallTimer
     private let trailingPadding = CacheLinePadding()
 
     init(index: Int, executor: URingExecutor, queueCapacity: Int) {
@@ -68,6 +80,7 @@ final class Worker: @unchecked Sendable {
         self.taskExecutor = executor.unownedTaskExecutor
         self.queue = LocalQueue(capacity: queueCapacity)
         self.random = FastRandom(seed: UInt32(truncatingIfNeeded: index &* 0x9E37_79B9 &+ 0x7F4A_7C15))
+        self.stallTimer = StallTimer(threshold: executor.stallThresholdNanoseconds)
     }
 
     @inline(__always)
@@ -80,7 +93,7 @@ final class Worker: @unchecked Sendable {
         idleRef._withUnsafeGuaranteedRef(body)
     }
 
-    private var isStopping: Bool { executorRef._withUnsafeGuaranteedRef { $0.isShuttingDown } }
+    private var isStopping: Bool { executorRef._withUnsafeGuaranteedRef { $0.stopsWorkers } }
 
     /// Wakes a sleeping worker if work just appeared and nobody searches (see IdleWorkers).
     private func notifyParked() {
@@ -135,6 +148,7 @@ final class Worker: @unchecked Sendable {
     // MARK: The loop
 
     func runLoop() {
+        markIdleEnd()
         while !isStopping {
             tick &+= 1
             if tick % SchedulerTuning.pollInterval == 0 { maintenance() }
@@ -144,6 +158,7 @@ final class Worker: @unchecked Sendable {
                 park()
             }
         }
+        if executor.isForkedAway { stopForkedAway() }
         drainForShutdown()
     }
 
@@ -151,6 +166,28 @@ final class Worker: @unchecked Sendable {
         if isSearching { leaveSearching() }
         counters.jobsRun.bump()
         job.runSynchronously(on: taskExecutor)
+        if stallTimer.threshold != 0, let elapsed = stallTimer.jobEnded() { reportStall(elapsed) }
+    }
+
+    @inline(never)
+    private func reportStall(_ nanoseconds: UInt64) {
+        counters.stalls.bump()
+        executorRef._withUnsafeGuaranteedRef { $0.reportStall(worker: index, nanoseconds: nanoseconds) }
+    }
+
+    /// Restarts the stall clock after time that belongs to no job (a poll, a park).
+    @inline(__always)
+    private func markIdleEnd() {
+        stallTimer.mark()
+    }
+
+    /// A job forked and the child returned to this copy of the worker loop: running the
+    /// parent's queued jobs here would run them twice (once per process), and the parker
+    /// is the parent's. Nothing sensible is left to do in the child.
+    private func stopForkedAway() -> Never {
+        fatalError(
+            "a job forked this process and the child returned to worker \(index)'s loop instead of calling "
+            + "exec or _exit: " + URingExecutor.forkedChildMessage)
     }
 
     private func nextJob() -> UnownedJob? {
@@ -199,6 +236,7 @@ final class Worker: @unchecked Sendable {
         counters.polls.bump()
         parker.poll()
         fireDueTimers()
+        markIdleEnd()
     }
 
     private func fireDueTimers() {
@@ -264,6 +302,7 @@ final class Worker: @unchecked Sendable {
             if leaveParked() { break }
         }
         isParking = false
+        markIdleEnd()
         if !isSearching && (lifoSlot != nil ? 1 : 0) + queue.count > 1 {
             notifyParked()
         }

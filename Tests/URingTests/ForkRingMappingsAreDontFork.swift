@@ -1,0 +1,71 @@
+import Glibc
+import Testing
+import URing
+
+@Suite("Fork: ring memory is not inherited (MADV_DONTFORK)", .requiresRealRing,
+    .disabled(if: runningUnderThreadSanitizer, forkUnderThreadSanitizerReason))
+struct ForkRingMappingsAreDontFork {
+    @Test("every mapping of a ring is marked do-not-copy-on-fork in /proc/self/smaps, and a child has none of them")
+    func mappingsAreDontFork() async throws {
+        let ring = try Ring(options: RingOptions(submissionQueueEntries: 8))
+        // A ring's mappings are mmaps of its anon-inode file: in smaps their header names
+        // "anon_inode:[io_uring]" and carries the inode that fstat reports for the ring fd
+        // (which tells this ring's mappings from other tests' rings).
+        var info = stat()
+        #expect(fstat(ring.fileDescriptor.rawValue, &info) == 0)
+        let inode = UInt64(info.st_ino)
+        let mappings = try Self.smapsEntries().filter { $0.path.contains("io_uring") && $0.inode == inode }
+        // The SQ and CQ rings (one mapping when the kernel shares them) and the SQE array.
+        #expect(mappings.count >= 2, "\(mappings)")
+        for mapping in mappings {
+            // MADV_DONTFORK sets VM_DONTCOPY, which smaps shows as "dc" ("do not copy area
+            // on fork"); "dd" is VM_DONTDUMP, a core-dump flag, not the fork one.
+            #expect(mapping.flags.contains("dc"), "\(mapping.header): VmFlags \(mapping.flags)")
+        }
+
+        // And what that means: a fork() child does not have them.
+        let child = try await runInForkedChild { output in
+            let inherited = (try? Self.smapsEntries())?.filter { $0.inode == inode }.count ?? -1
+            writeAll("\(inherited)", to: output)
+            _exit(0)
+        }
+        #expect(child.status == .exited(0))
+        #expect(child.output == "0", "mappings of the ring in the child: \(child.output)")
+    }
+
+    struct Mapping: CustomStringConvertible {
+        let header: String
+        let inode: UInt64
+        let path: String
+        var flags: [String] = []
+        var description: String { "\(header) [\(flags.joined(separator: " "))]" }
+    }
+
+    /// The mappings of /proc/self/smaps with their VmFlags.
+    static func smapsEntries() throws -> [Mapping] {
+        let descriptor = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw Errno(rawValue: errno) }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 { throw Errno(rawValue: errno) }
+            if count == 0 { break }
+            bytes += chunk[..<count]
+        }
+        var mappings: [Mapping] = []
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if line.hasPrefix("VmFlags:") {
+                mappings[mappings.count - 1].flags = fields.dropFirst().map(String.init)
+            } else if let range = fields.first, range.contains("-"), fields.count >= 5,
+                      range.allSatisfy({ $0.isHexDigit || $0 == "-" }) {
+                mappings.append(Mapping(
+                    header: String(line), inode: UInt64(fields[4]) ?? 0,
+                    path: fields.count > 5 ? fields[5...].joined(separator: " ") : ""))
+            }
+        }
+        return mappings
+    }
+}

@@ -1,0 +1,94 @@
+// Running a piece of a test in a fork() child of the test process, with a bounded wait.
+//
+// The child runs on the thread (and inside the task) that forked. It must never suspend:
+// the worker loop it would return to belongs to the parent. It reports through a pipe
+// and ends with _exit. The parent polls waitpid between short sleeps and kills a child
+// that takes too long, so a hang fails the test instead of hanging the suite.
+
+import Glibc
+import SystemPackage
+import Testing
+
+enum ChildStatus: Equatable, Sendable {
+    case exited(Int32)
+    case killedBySignal(Int32)
+    /// Still running at the limit; it was killed.
+    case timedOut
+}
+
+struct ForkedChild: Sendable {
+    let status: ChildStatus
+    /// What the child wrote to its pipe.
+    let output: String
+}
+
+/// Writes `text` to `descriptor` (in the child: a plain write loop, no buffering).
+func writeAll(_ text: String, to descriptor: Int32) {
+    var bytes = Array(text.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let written = bytes.withUnsafeMutableBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+        if written <= 0 { return }
+        offset += written
+    }
+}
+
+/// Forks the calling thread. The child runs `child` with the write end of a pipe; `child`
+/// must end the process (`_exit`). The parent waits up to `limit` for it.
+func runInForkedChild(
+    limit: Duration = .seconds(20), _ child: (_ output: Int32) async -> Never
+) async throws -> ForkedChild {
+    var ends: [Int32] = [-1, -1]
+    guard pipe(&ends) == 0 else { throw Errno(rawValue: errno) }
+    let (readEnd, writeEnd) = (ends[0], ends[1])
+    // Another test's child may inherit the write end before this one closes it: read
+    // without blocking once the child is gone, rather than wait for an EOF.
+    _ = fcntl(readEnd, F_SETFL, O_NONBLOCK)
+    _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
+    _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
+    let pid = fork()
+    if pid == 0 {
+        close(readEnd)
+        await child(writeEnd)
+    }
+    close(writeEnd)
+    defer { close(readEnd) }
+    guard pid > 0 else { throw Errno(rawValue: errno) }
+
+    var status: ChildStatus = .timedOut
+    let deadline = ContinuousClock.now + limit
+    var raw: Int32 = 0
+    while true {
+        let reaped = waitpid(pid, &raw, WNOHANG)
+        if reaped == pid {
+            // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import (macros).
+            status = raw & 0x7f == 0 ? .exited((raw >> 8) & 0xff) : .killedBySignal(raw & 0x7f)
+            break
+        }
+        if ContinuousClock.now >= deadline {
+            kill(pid, SIGKILL)
+            _ = waitpid(pid, &raw, 0)
+            break
+        }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    var output: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+        if count <= 0 { break }
+        output += chunk[..<count]
+    }
+    return ForkedChild(status: status, output: String(decoding: output, as: UTF8.self))
+}
+
+/// Whether this process runs under ThreadSanitizer. Its runtime keeps internal locks and
+/// a background thread that a fork() child of a multithreaded process does not get back,
+/// so a child that runs more than async-signal-safe code can hang there; tests whose
+/// child does are not run under it (and say so).
+/// (A TSan build exports the runtime's entry point; RTLD_DEFAULT, a null handle, finds it.)
+let runningUnderThreadSanitizer: Bool = dlsym(nil, "__tsan_init") != nil
+
+/// Why a fork-without-exec test is not run under ThreadSanitizer.
+let forkUnderThreadSanitizerReason: Comment =
+    "a fork() child that runs Swift code can hang in ThreadSanitizer's runtime, whose locks and thread a child of a multithreaded process does not inherit"

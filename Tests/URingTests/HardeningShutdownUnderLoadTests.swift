@@ -1,0 +1,106 @@
+// Issue 7, shutdown under load: 64 pipe reads wait in the kernel and 8 tasks open, read
+// and close a file in a loop when `shutdown()` is called. Shutdown must finish within
+// 500 ms (5 s in the scaled-down sanitizer runs), every waiting read must resume with
+// URingError.shutdown, every open either succeeds (and its file is closed) or fails with
+// a shutdown error, and the descriptors on our pipes and our file return to the baseline.
+
+import Glibc
+import Synchronization
+import Testing
+@testable import URing
+
+@Suite("Hardening: shutdown under load", .requiresIOURing)
+struct HardeningShutdownUnderLoadTests {
+    @Test("64 waiting reads and a stream of opens: shutdown within 500 ms, every waiter gets URingError.shutdown, descriptors back to baseline")
+    func shutdownWithReadsAndOpensInFlight() async throws {
+        let scratch = try TemporaryFile(contents: [UInt8](repeating: 5, count: 64))
+        let fileBaseline = openDescriptorCount(on: scratch.path)
+        let channels = try (0..<8).map { _ in try makePipe() }
+        let ours = Set(channels.flatMap { [descriptorTarget($0.read), descriptorTarget($0.write)] } + [scratch.path.string])
+        let failures = FailureLog()
+        let results = Results()
+        let runtime = try URingRuntime(.init(workers: 2))
+        let readers = channels.map { File(taking: FileDescriptor(rawValue: $0.read)) }
+
+        // Pinned to this runtime: once its executor has stopped, these tasks continue on
+        // the global executor, and their calls must not go to another test's runtime.
+        var tasks: [Task<Void, Never>] = []
+        for read in 0..<64 {
+            tasks.append(Task(executorPreference: runtime.executor) {
+                await RuntimeRegistry.$preferred.withValue(runtime) {
+                    results.started.add(1, ordering: .relaxed)
+                    do {
+                        let bytes = try await readers[read % readers.count].read(count: 8, at: 0)
+                        failures.record("read \(read) returned \(bytes.count) bytes from a pipe nobody writes")
+                    } catch URingError.shutdown {
+                        results.readsShutDown.add(1, ordering: .relaxed)
+                    } catch {
+                        failures.record("read \(read): \(type(of: error)) \(error)")
+                    }
+                }
+            })
+        }
+        for opener in 0..<8 {
+            tasks.append(Task(executorPreference: runtime.executor) {
+                await RuntimeRegistry.$preferred.withValue(runtime) {
+                    while true {
+                        do {
+                            let file = try await File.open(scratch.path, .readOnly)
+                            results.opened.add(1, ordering: .relaxed)
+                            // Closed on every path; under shutdown close() falls back to close(2).
+                            do {
+                                _ = try await file.read(count: 64, at: 0)
+                            } catch {
+                                try await file.close()
+                                throw error
+                            }
+                            try await file.close()
+                        } catch URingError.shutdown {
+                            results.opensShutDown.add(1, ordering: .relaxed)
+                            return
+                        } catch {
+                            failures.record("opener \(opener): \(type(of: error)) \(error)")
+                            return
+                        }
+                    }
+                }
+            })
+        }
+        // Every read is waiting in the kernel and the openers have done some rounds.
+        let ready = ContinuousClock.now + .seconds(30)
+        var inFlight = 0
+        while ContinuousClock.now < ready {
+            inFlight = await runtime.statistics().map(\.operationsInFlight).reduce(0, +)
+            if inFlight >= 64 && results.opened.load(ordering: .relaxed) >= 100 { break }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let start = ContinuousClock.now
+        await runtime.shutdown()
+        let elapsed = ContinuousClock.now - start
+        let all = tasks
+        _ = try await withWatchdog(.seconds(10), "the waiters after shutdown") {
+            for task in all { await task.value }
+        }
+        for reader in readers { try? await reader.close() }
+        for channel in channels { Glibc.close(channel.write) }
+
+        let limit: Duration = StressScale.isReduced ? .seconds(5) : .milliseconds(500)
+        print(
+            "shutdown under load: took \(seconds(elapsed)) (limit \(limit)) with 64 reads and 8 openers running "
+                + "(\(inFlight) operations in flight just before); "
+                + "\(results.opened.load(ordering: .relaxed)) files opened, \(results.opensShutDown.load(ordering: .relaxed)) "
+                + "openers stopped by a shutdown error, \(results.readsShutDown.load(ordering: .relaxed)) reads got URingError.shutdown")
+        failures.expectNone("waiters during shutdown")
+        #expect(elapsed <= limit)
+        #expect(results.readsShutDown.load(ordering: .relaxed) == 64)
+        #expect(results.opensShutDown.load(ordering: .relaxed) == 8)
+        #expect(openDescriptorCount(onAnyOf: ours) == fileBaseline, "descriptors on our pipes and file: \(openDescriptorCount(onAnyOf: ours)), baseline \(fileBaseline)")
+    }
+}
+
+private final class Results: Sendable {
+    let started = Atomic<Int>(0)
+    let opened = Atomic<Int>(0)
+    let readsShutDown = Atomic<Int>(0)
+    let opensShutDown = Atomic<Int>(0)
+}
