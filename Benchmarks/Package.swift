@@ -8,6 +8,8 @@ import PackageDescription
 //   process-default executor, which needs the SPI and -disable-availability-checking.
 // - executor-bench: the scheduler alone.
 // - nio-http-server: the SwiftNIO counterpart of Examples/HTTPServer, for scripts/http-bench.
+// - soak-bench: a mixed read/write/open/cancel load; RSS, slots, buffers, fds stay flat.
+// - shutdown-leak-check: a runtime shut down under load, for valgrind (scripts/leak-check).
 // - Benchmarks/<Suite>: ordo-one/benchmark suites (malloc counts, thresholds in
 //   Thresholds/): `swift package benchmark` in this directory.
 let strict: [SwiftSetting] = [
@@ -50,6 +52,28 @@ let package = Package(
             path: "Sources/executor-bench",
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "soak-bench",
+            dependencies: [
+                "ProcessProbe",
+                .product(name: "URing", package: "swift-uring"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Sources/soak-bench",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "shutdown-leak-check",
+            dependencies: [
+                "ProcessProbe",
+                .product(name: "URing", package: "swift-uring"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Sources/shutdown-leak-check",
+            swiftSettings: strict
+        ),
+        .target(name: "ProcessProbe", path: "Sources/ProcessProbe", swiftSettings: strict),
         .executableTarget(
             name: "nio-http-server",
             dependencies: [

@@ -1,0 +1,31 @@
+// What soak-bench and shutdown-leak-check watch from outside the runtime: resident
+// memory and open descriptors, read from /proc (Linux only), from any thread.
+
+import Glibc
+
+public enum ProcessProbe {
+    /// Resident set size in bytes: the second field of /proc/self/statm (in pages).
+    public static func residentBytes() -> Int {
+        guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        guard fgets(&line, Int32(line.count), file) != nil else { return 0 }
+        let fields = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            .split(separator: " ")
+        guard fields.count >= 2, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// Open descriptors of this process: the entries of /proc/self/fd, less the one the
+    /// listing itself holds.
+    public static func openDescriptors() -> Int {
+        guard let directory = opendir("/proc/self/fd") else { return -1 }
+        var count = 0
+        while let entry = readdir(directory) {
+            let isDotEntry = withUnsafeBytes(of: entry.pointee.d_name) { $0.first == UInt8(ascii: ".") }
+            if !isDotEntry { count += 1 }
+        }
+        closedir(directory)
+        return count - 1
+    }
+}
