@@ -28,4 +28,22 @@ public enum ProcessProbe {
         closedir(directory)
         return count - 1
     }
+
+    /// What each open descriptor refers to ("anon_inode:[io_uring]", "pipe:[123]", a
+    /// path, ...), by descriptor number: for a report that names what leaked.
+    public static func openDescriptorTargets() -> [(descriptor: Int32, target: String)] {
+        guard let directory = opendir("/proc/self/fd") else { return [] }
+        let listing = dirfd(directory)
+        var result: [(descriptor: Int32, target: String)] = []
+        var target = [CChar](repeating: 0, count: 4096)
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let descriptor = Int32(name), descriptor != listing else { continue }
+            let length = readlink("/proc/self/fd/" + name, &target, target.count - 1)
+            let text = length > 0 ? String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"
+            result.append((descriptor, text))
+        }
+        closedir(directory)
+        return result.sorted { $0.descriptor < $1.descriptor }
+    }
 }

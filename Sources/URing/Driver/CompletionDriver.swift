@@ -74,6 +74,10 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
     private var drained: [DriverMessage] = []
     private let wakeState = Atomic<UInt8>(WakeState.empty.rawValue)
     private let eventFD: Int32
+    /// Whether `eventFD` is still open: `unpark` writes it only under this lock, so the
+    /// runtime's shutdown can close it while another thread may still unpark. (A pthread
+    /// lock, which ThreadSanitizer sees, unlike Mutex.)
+    private let eventFDOpen = ThreadLock(true)
     private var counters = DriverStatistics()
     private let deferTaskRun: Bool
     private var shuttingDown = false
@@ -103,7 +107,7 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
 
     deinit {
         // The ring's deinit (after this body) tears down any pending eventfd read first.
-        close(eventFD)
+        closeEventFD()
         // The ring is still alive in this body: take the kernel off the pool's memory
         // before the pool can be freed.
         receivePool?.unregister(from: &ring)
@@ -183,9 +187,12 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
     public func unpark() {
         let previous = wakeState.exchange(WakeState.notified.rawValue, ordering: .acquiringAndReleasing)
         if previous == WakeState.parked.rawValue {
-            var one: UInt64 = 1
-            // eventfd writes of 8 bytes cannot be short; EAGAIN only at a counter near 2^64.
-            _ = write(eventFD, &one, 8)
+            eventFDOpen.withLock { open in
+                guard open else { return }
+                var one: UInt64 = 1
+                // eventfd writes of 8 bytes cannot be short; EAGAIN only at a counter near 2^64.
+                _ = write(eventFD, &one, 8)
+            }
         }
     }
 
@@ -577,6 +584,32 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
             Self.refuse(message)
         }
         return slots.inUse
+    }
+
+    /// Closes the ring and the wake eventfd now rather than when the driver is freed
+    /// (which a task still holding the executor can delay past shutdown). Called by the
+    /// runtime once `shutdown(within:)` finished and the worker thread has exited, so no
+    /// thread uses the ring any more. Keeps the ring when the kernel still holds
+    /// operations (a `shutdown(within:)` that timed out): their buffers stay valid until
+    /// deinit. Returns whether it closed them.
+    @discardableResult
+    func closeDescriptors() -> Bool {
+        guard shuttingDown, slots.inUse == 0 else { return false }
+        receivePool?.unregister(from: &ring)
+        ring.close()
+        closeEventFD()
+        return true
+    }
+
+    /// Whether `closeDescriptors()` (or deinit) closed the wake eventfd; any thread.
+    var descriptorsClosed: Bool { !eventFDOpen.withLock { $0 } }
+
+    private func closeEventFD() {
+        eventFDOpen.withLock { open in
+            guard open else { return }
+            open = false
+            close(eventFD)
+        }
     }
 }
 

@@ -151,11 +151,29 @@ public struct Ring: ~Copyable {
         self.faults = EnterFaultInjector(options.faults)
     }
 
-    deinit {
+    /// Set by `close()`: the kernel ring (or the emulator) is gone; only deinit may follow.
+    private var isClosed = false
+
+    /// Tears the ring down now instead of at deinit: its descriptor and mappings are
+    /// released (the kernel cancels whatever it still holds). The owner must not use the
+    /// ring afterwards, except to let it go. Idempotent.
+    public mutating func close() {
+        guard !isClosed else { return }
+        isClosed = true
         if let emulator {
             emulator.tearDown()
         } else {
             io_uring_queue_exit(ring)
+        }
+    }
+
+    deinit {
+        if !isClosed {
+            if let emulator {
+                emulator.tearDown()
+            } else {
+                io_uring_queue_exit(ring)
+            }
         }
         ring.deallocate()
         batch.deallocate()

@@ -116,6 +116,8 @@ public final class URingRuntime: Sendable {
     /// Whether this runtime is the process-wide default executor (`URingRuntimeFactory`).
     public let isProcessDefault: Bool
     private let state = ThreadLock<(shutDown: Bool, nextRemote: Int)>((false, 0))
+    /// Held for the whole of `shutdown()`; true once it completed.
+    private let shutdownSequence = ThreadLock(false)
 
     /// Starts the worker threads and their rings.
     ///
@@ -192,8 +194,9 @@ public final class URingRuntime: Sendable {
     }
 
     /// Stops the runtime: cancels in-flight operations (their callers get
-    /// `URingError.shutdown`), waits for every CQE, then stops the worker threads.
-    /// Idempotent; blocks until done.
+    /// `URingError.shutdown`), waits for every CQE, stops the worker threads, then closes
+    /// every ring and wake eventfd (when it returns, the runtime holds no descriptor, even
+    /// if tasks still reference it). Idempotent; blocks until done.
     ///
     /// - Precondition: not called on one of this runtime's worker threads (it would wait
     ///   for itself). From async code, `await shutdown()` is safe anywhere.
@@ -204,19 +207,22 @@ public final class URingRuntime: Sendable {
         precondition(
             !executor.isCurrentWorkerThread,
             "URingRuntime.shutdown() called on one of its own worker threads; use `await runtime.shutdown()`")
-        let first = state.withLock { state in
-            defer { state.shutDown = true }
-            return !state.shutDown
-        }
-        RuntimeRegistry.remove(self)
-        if first {
+        // One caller runs the whole sequence; a concurrent caller waits for it to finish.
+        shutdownSequence.withLock { finished in
+            guard !finished else { return }
+            state.withLock { $0.shutDown = true }
+            RuntimeRegistry.remove(self)
             let latch = DispatchSemaphore(value: 0)
             for driver in drivers {
                 driver.post(.shutdown(latch))
             }
             for _ in drivers { latch.wait() }
+            executor.shutdown()
+            // The worker threads are joined: release the rings and eventfds now, whoever
+            // still holds a reference to the runtime or its executor.
+            for driver in drivers { driver.closeDescriptors() }
+            finished = true
         }
-        executor.shutdown()
     }
 
     /// Stops the runtime like `shutdown()`, from any async context (also a task running
