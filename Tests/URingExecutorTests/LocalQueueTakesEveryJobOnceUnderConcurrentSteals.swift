@@ -17,7 +17,7 @@ struct LocalQueueTakesEveryJobOnceUnderConcurrentSteals {
 
         let thief = try JoinableThread {
             for round in 0..<rounds {
-                var random = SeededGenerator(seed: UInt64(round) &* 7_919 &+ 1)
+                var random = SplitMix64(seed: UInt64(round) &* 7_919 &+ 1)
                 barrier.arrive()  // round starts
                 var taken: [Int] = []
                 // Steal until the owner is done with its operations, popping our own queue
@@ -36,7 +36,7 @@ struct LocalQueueTakesEveryJobOnceUnderConcurrentSteals {
 
         var failures = 0
         for round in 0..<rounds {
-            var random = SeededGenerator(seed: UInt64(round))
+            var random = SplitMix64(seed: UInt64(round))
             var pushed: [Int] = []
             var taken: [Int] = []
             barrier.arrive()

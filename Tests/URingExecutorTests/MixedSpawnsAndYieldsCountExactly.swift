@@ -13,7 +13,7 @@ struct MixedSpawnsAndYieldsCountExactly {
         let yields = Counter()
         let spawnedRan = Counter()
         let plan = (0..<tasks).map { task -> [Bool] in
-            var random = SeededGenerator(seed: UInt64(task))
+            var random = SplitMix64(seed: UInt64(task))
             return (0..<operationsPerTask).map { _ in Bool.random(using: &random) }  // true: spawn
         }
         let expectedSpawns = plan.joined().filter { $0 }.count

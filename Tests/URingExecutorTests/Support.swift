@@ -1,5 +1,5 @@
-// Helpers shared by the executor tests: a seeded generator, a spinning barrier
-// and a latch.
+// Helpers shared by the executor tests: a spinning barrier and a latch (the seeded
+// generator, SplitMix64, is URingExecutor's own).
 
 import Synchronization
 import Testing
@@ -9,19 +9,6 @@ import Glibc
 #endif
 
 @testable import URingExecutor
-
-/// SplitMix64: small, fast, and reproducible from a seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Lets `parties` threads meet repeatedly; each `arrive()` returns once all have arrived.
 final class SpinBarrier: Sendable {

@@ -172,7 +172,7 @@ private struct LaneContext: Sendable {
 /// One lane: reads one after another (so each channel has at most one read in flight),
 /// each in its own task, which the feeder cancels at a random time.
 private func runLane(_ lane: Int, context: LaneContext, seed: UInt64, next: OperationNumbers) async -> Tally {
-    var random = SeededGenerator(seed: seed &+ UInt64(lane) &* 0x1_0000_0001)
+    var random = SplitMix64(seed: seed &+ UInt64(lane) &* 0x1_0000_0001)
     var tally = Tally()
     let buffers = context.laneBuffers[lane]
     let channel = context.channels[lane]

@@ -16,6 +16,7 @@ import Glibc
 import Synchronization
 import Testing
 import URing
+import URingExecutor
 
 @Suite("Hardening: random inputs give typed errors", .requiresIOURing)
 struct HardeningInputFuzzTests {
@@ -152,7 +153,7 @@ struct Fuzzer {
 
     let fixtures: Fixtures
     let failures: FailureLog
-    var random: SeededGenerator
+    var random: SplitMix64
     var tally = FuzzTally()
     /// A buffer reads go into (its size bounds read(into:) lengths).
     let buffer: TestBuffer
@@ -162,7 +163,7 @@ struct Fuzzer {
     init(fixtures: Fixtures, failures: FailureLog, seed: UInt64, pools: (readOnly: [FilePath], scratch: [FilePath])) {
         self.fixtures = fixtures
         self.failures = failures
-        random = SeededGenerator(seed: seed)
+        random = SplitMix64(seed: seed)
         readOnlyPool = pools.readOnly
         scratchPool = pools.scratch
         buffer = TestBuffer(bytes: .allocate(byteCount: 8192, alignment: 16))

@@ -1,4 +1,4 @@
-// Helpers shared by the Hardening* stress tests: a seeded generator, a monotonic clock
+// Helpers shared by the Hardening* stress tests: seeds for SplitMix64, a monotonic clock
 // for microsecond spins, raw descriptor plumbing, and a bounded failure log (the hot
 // loops record failures here instead of calling #expect a million times).
 
@@ -7,20 +7,6 @@ import Glibc
 import Testing
 import URing
 import URingExecutor
-
-/// SplitMix64: small, fast and reproducible from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 enum HardeningSeed {
     /// The seed from `variable` (to replay a failing run), else a fresh one; printed either way.

@@ -2,6 +2,7 @@
 
 import CLiburing
 import Glibc
+import URingExecutor
 
 extension Errno {
     /// EBADR from io_uring_enter: the kernel dropped CQEs it had no memory to keep
@@ -94,26 +95,21 @@ public struct RingFaults: Sendable {
 
 /// The per-ring state of the enter-fault seam (a SplitMix64 stream, owned by the ring's thread).
 struct EnterFaultInjector {
-    private var state: UInt64
+    private var random: SplitMix64
     private let threshold: UInt64
     private let errors: [Errno]
     private var nextError = 0
 
     init?(_ faults: RingFaults?) {
         guard let faults, faults.enterFailureRate > 0, !faults.enterErrors.isEmpty else { return nil }
-        state = faults.seed
+        random = SplitMix64(seed: faults.seed)
         threshold = UInt64(min(max(faults.enterFailureRate, 0), 1) * Double(UInt64.max >> 11)) << 11
         errors = faults.enterErrors
     }
 
     /// The error this enter call should fail with, if the seam picks it.
     mutating func nextFailure() -> Errno? {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        guard z < threshold else { return nil }
+        guard random.next() < threshold else { return nil }
         defer { nextError = (nextError + 1) % errors.count }
         return errors[nextError]
     }
