@@ -6,12 +6,18 @@ import URing
 struct CancellationTests {
     @Test("cancelling a pending pipe read throws CancellationError and leaves the buffer untouched")
     func cancelPendingRead() async throws {
+        try await Self.cancelPendingRead { _ in }
+    }
+
+    /// The test above on a runtime `configure` sets up (FallbackRuntimeTests runs it on
+    /// the fallback backend).
+    static func cancelPendingRead(_ configure: (inout URingRuntime.Configuration) -> Void) async throws {
         let pipe = try Pipe()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 8)
         defer { buffer.deallocate() }
         let shared = TestBuffer(bytes: buffer)
         buffer.initializeMemory(as: UInt8.self, repeating: 0xAB)
-        try await withRuntime { runtime in
+        try await withRuntime(configure) { runtime in
             let file = File(taking: FileDescriptor(rawValue: dup(pipe.readEnd.rawValue)))
             let reader = Task(executorPreference: runtime.executor) {
                 try await file.read(into: shared.bytes, at: 0)

@@ -4,10 +4,16 @@ import URing
 
 @Suite("Deadlines on operations", .requiresIOURing)
 struct DeadlineTests {
-    @Test("a read that outlives its deadline throws deadlineExceeded")
+    @Test("a pipe read past its deadline throws deadlineExceeded; one with data returns it")
     func readPastDeadline() async throws {
+        try await Self.readPastDeadline { _ in }
+    }
+
+    /// The test above on a runtime `configure` sets up (FallbackRuntimeTests runs it on
+    /// the fallback backend).
+    static func readPastDeadline(_ configure: (inout URingRuntime.Configuration) -> Void) async throws {
         let pipe = try Pipe()
-        try await withRuntime { _ in
+        try await withRuntime(configure) { _ in
             let file = File(taking: FileDescriptor(rawValue: dup(pipe.readEnd.rawValue)))
             let start = ContinuousClock.now
             await #expect(throws: URingError.deadlineExceeded) {
@@ -16,6 +22,10 @@ struct DeadlineTests {
                 }
             }
             #expect(ContinuousClock.now - start >= .milliseconds(30))
+            // The timed-out read is gone: data written now goes to the next read.
+            #expect(try pipe.writeEnd.writeAll([7, 8]) == 2)
+            let bytes = try await URingRuntime.withTimeout(.seconds(5)) { try await file.read(count: 8, at: 0) }
+            #expect(bytes == [7, 8])
             try await file.close()
         }
     }

@@ -39,41 +39,12 @@ struct FallbackRuntimeTests {
 
     @Test("cancelling a pending pipe read throws CancellationError and leaves the buffer untouched")
     func cancelPendingPipeRead() async throws {
-        let pipe = try Pipe()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 8)
-        defer { buffer.deallocate() }
-        let shared = TestBuffer(bytes: buffer)
-        buffer.initializeMemory(as: UInt8.self, repeating: 0xAB)
-        try await withFallbackRuntime { runtime in
-            let file = File(taking: FileDescriptor(rawValue: dup(pipe.readEnd.rawValue)))
-            let reader = Task(executorPreference: runtime.executor) {
-                try await file.read(into: shared.bytes, at: 0)
-            }
-            try await URingRuntime.sleep(for: .milliseconds(20))
-            reader.cancel()
-            await #expect(throws: CancellationError.self) { try await reader.value }
-            #expect(try pipe.writeEnd.writeAll([1, 2, 3]) == 3)
-            try await URingRuntime.sleep(for: .milliseconds(20))
-            #expect(shared.bytes.allSatisfy { $0 == 0xAB })
-            try await file.close()
-        }
+        try await CancellationTests.cancelPendingRead { $0.backend = .fallback }
     }
 
     @Test("a pipe read past its deadline throws deadlineExceeded; one with data returns it")
     func deadline() async throws {
-        let pipe = try Pipe()
-        try await withFallbackRuntime { _ in
-            let file = File(taking: FileDescriptor(rawValue: dup(pipe.readEnd.rawValue)))
-            let start = ContinuousClock.now
-            await #expect(throws: URingError.deadlineExceeded) {
-                try await URingRuntime.withTimeout(.milliseconds(50)) { try await file.read(count: 8, at: 0) }
-            }
-            #expect(ContinuousClock.now - start >= .milliseconds(50))
-            #expect(try pipe.writeEnd.writeAll([7, 8]) == 2)
-            let bytes = try await URingRuntime.withTimeout(.seconds(5)) { try await file.read(count: 8, at: 0) }
-            #expect(bytes == [7, 8])
-            try await file.close()
-        }
+        try await DeadlineTests.readPastDeadline { $0.backend = .fallback }
     }
 
     @Test("URingRuntime.sleep and Task.sleep wait at least as long as asked")
