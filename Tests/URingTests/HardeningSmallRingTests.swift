@@ -53,26 +53,27 @@ struct HardeningSmallRingTests {
                     // Hold both workers (neither reaps) while every pipe gets its data, so each
                     // ring's completions pile up past its 4-entry CQ: the overflow is certain at
                     // any scale, not a race with the reaping worker.
-                    let arrived = Shared(0)
+                    let heldWorkers = Shared(0)
+                    let writesDone = Shared(false)
                     await withTaskGroup(of: Void.self) { holders in
                         for holder in 0..<2 {
                             holders.addTask(executorPreference: runtime.executor) {
-                                arrived.update { $0 += 1 }
+                                heldWorkers.update { $0 += 1 }
                                 // Spin (no syscall, no suspension) until both workers are held.
                                 let meetBy = ContinuousClock.now + .seconds(5)
-                                while arrived.value < 2 && ContinuousClock.now < meetBy {}
-                                if arrived.value < 2 { failures.record("the two holder tasks never ran at once on the 2 workers") }
+                                while heldWorkers.value < 2 && ContinuousClock.now < meetBy {}
+                                if heldWorkers.value < 2 { failures.record("the two holder tasks never ran at once on the 2 workers") }
                                 if holder == 0 {
                                     for channel in channels {
                                         let payload = (0..<UInt64(perPipe)).flatMap { tag in withUnsafeBytes(of: tag) { Array($0) } }
-                                        let written = payload.withUnsafeBytes { Glibc.write(channel.write, $0.baseAddress, $0.count) }
-                                        if written != payload.count { failures.record("a pipe write returned \(written)") }
+                                        let count = payload.withUnsafeBytes { Glibc.write(channel.write, $0.baseAddress, $0.count) }
+                                        if count != payload.count { failures.record("a pipe write returned \(count)") }
                                     }
-                                    arrived.update { $0 += 1 }
+                                    writesDone.update { $0 = true }
                                 }
                                 // Both hold on until the writes are done, plus 20 ms for the kernel.
-                                let written = ContinuousClock.now + .seconds(30)
-                                while arrived.value < 3 && ContinuousClock.now < written {}
+                                let writesBy = ContinuousClock.now + .seconds(30)
+                                while !writesDone.value && ContinuousClock.now < writesBy {}
                                 let settle = ContinuousClock.now + .milliseconds(20)
                                 while ContinuousClock.now < settle {}
                             }
