@@ -3,7 +3,9 @@ import Testing
 import URing
 import URingExecutor
 
-@Suite("Fork: fork+exec from a runtime worker", .requiresIOURing)
+@Suite(
+    "Fork: fork+exec from a runtime worker", .requiresIOURing,
+    .disabled(if: runningUnderThreadSanitizer, forkExecUnderThreadSanitizerReason))
 struct ForkExecFromWorker {
     @Test("fork+exec of /bin/true from a task on a worker: the child exits 0 and the runtime goes on working")
     func forkExec() async throws {
