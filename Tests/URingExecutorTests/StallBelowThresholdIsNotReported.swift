@@ -12,8 +12,8 @@ struct StallBelowThresholdIsNotReported {
         // worker waited for a CPU about as long as the report exceeds the job, and then
         // the attempt is repeated. Allowance: the detector may overstate a job by up to
         // one kernel tick (4 ms at HZ=250), plus 2 ms of slack.
-        let jobStarts = JobStarts()
         for attempt in 1...5 {
+            let jobStarts = JobStarts()
             let log = CapturedLog(jobStarts: jobStarts)
             let executor = try URingExecutor(workers: 1, stallThreshold: .milliseconds(50), logger: log.logger)
             let took = executor.run { () async -> Double in

@@ -13,8 +13,8 @@ struct StallShortJobsAreNotReported {
         // than the threshold, which is a real stall: such a report must be explained by
         // the worker's own wait for a CPU (see StallSupport.swift), with 10 ms to spare
         // (the job itself, one kernel tick of overstatement, slack).
-        let jobStarts = JobStarts()
         for attempt in 1...3 {
+            let jobStarts = JobStarts()
             let log = CapturedLog(jobStarts: jobStarts)
             let executor = try URingExecutor(workers: 2, stallThreshold: .milliseconds(50), logger: log.logger)
             let finished = try await withWatchdog(seconds: 60, on: executor) {

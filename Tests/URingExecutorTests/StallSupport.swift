@@ -52,7 +52,8 @@ func runQueueDelayOfThisThread() -> UInt64? {
     return fields.count >= 2 ? UInt64(fields[1]) : nil
 }
 
-/// Per worker, the run-queue delay noted at its last two job starts.
+/// Per worker, the run-queue delay noted at its last two job starts. One per executor:
+/// a new executor's workers are new threads whose counters start again from 0.
 final class JobStarts: Sendable {
     private let noted = Locked<[Int: (previous: UInt64?, last: UInt64)]>([:])
 
@@ -63,12 +64,13 @@ final class JobStarts: Sendable {
     }
 
     /// Milliseconds the calling worker waited for a CPU since its second-to-last noted
-    /// job start (the span covers the previous job, the gap, and the current job).
+    /// job start (the span covers the previous job, the gap, and the current job). On a
+    /// worker with no noted job yet (a report from its first jobs), since the thread
+    /// started: the workers are this executor's own, so that still covers the span.
     func descheduledSinceNotedStarts() -> Double? {
-        guard let worker = URingExecutor.currentWorkerIndex, let now = runQueueDelayOfThisThread(),
-              let entry = noted.withLock({ $0[worker] })
-        else { return nil }
-        return Double(now - (entry.previous ?? entry.last)) / 1_000_000
+        guard let worker = URingExecutor.currentWorkerIndex, let now = runQueueDelayOfThisThread() else { return nil }
+        let entry = noted.withLock { $0[worker] }
+        return Double(now - (entry?.previous ?? entry?.last ?? 0)) / 1_000_000
     }
 }
 
