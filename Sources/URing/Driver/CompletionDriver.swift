@@ -591,14 +591,12 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
     /// runtime once `shutdown(within:)` finished and the worker thread has exited, so no
     /// thread uses the ring any more. Keeps the ring when the kernel still holds
     /// operations (a `shutdown(within:)` that timed out): their buffers stay valid until
-    /// deinit. Returns whether it closed them.
-    @discardableResult
-    func closeDescriptors() -> Bool {
-        guard shuttingDown, slots.inUse == 0 else { return false }
+    /// deinit.
+    func closeDescriptors() {
+        guard shuttingDown, slots.inUse == 0 else { return }
         receivePool?.unregister(from: &ring)
         ring.close()
         closeEventFD()
-        return true
     }
 
     /// Whether `closeDescriptors()` (or deinit) closed the wake eventfd; any thread.

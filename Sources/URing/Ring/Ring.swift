@@ -160,6 +160,12 @@ public struct Ring: ~Copyable {
     public mutating func close() {
         guard !isClosed else { return }
         isClosed = true
+        tearDown()
+    }
+
+    /// Releases the kernel ring (io_uring_queue_exit) or the emulator; the memory stays
+    /// until deinit. Once only: by `close()` or by deinit.
+    private func tearDown() {
         if let emulator {
             emulator.tearDown()
         } else {
@@ -168,13 +174,7 @@ public struct Ring: ~Copyable {
     }
 
     deinit {
-        if !isClosed {
-            if let emulator {
-                emulator.tearDown()
-            } else {
-                io_uring_queue_exit(ring)
-            }
-        }
+        if !isClosed { tearDown() }
         ring.deallocate()
         batch.deallocate()
         pinnedScratch.deallocate()
