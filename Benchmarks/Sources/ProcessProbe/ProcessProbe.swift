@@ -16,17 +16,9 @@ public enum ProcessProbe {
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
-    /// Open descriptors of this process: the entries of /proc/self/fd, less the one the
-    /// listing itself holds.
+    /// Open descriptors of this process (those `openDescriptorTargets` lists).
     public static func openDescriptors() -> Int {
-        guard let directory = opendir("/proc/self/fd") else { return -1 }
-        var count = 0
-        while let entry = readdir(directory) {
-            let isDotEntry = withUnsafeBytes(of: entry.pointee.d_name) { $0.first == UInt8(ascii: ".") }
-            if !isDotEntry { count += 1 }
-        }
-        closedir(directory)
-        return count - 1
+        openDescriptorTargets().count
     }
 
     /// What each open descriptor refers to ("anon_inode:[io_uring]", "pipe:[123]", a
