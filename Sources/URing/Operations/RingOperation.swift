@@ -118,7 +118,7 @@ func remoteDriver() throws(URingError) -> CompletionDriver {
         guard let driver = pinned.nextDriverForRemoteCaller() else { throw .shutdown }
         return driver
     }
-    guard let driver = URingRuntime.driverForRemoteCallers() else { throw .noRuntime }
+    guard let driver = RuntimeRegistry.newest()?.nextDriverForRemoteCaller() else { throw .noRuntime }
     return driver
 }
 

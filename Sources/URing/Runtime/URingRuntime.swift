@@ -116,8 +116,8 @@ public final class URingRuntime: Sendable {
     /// Whether this runtime is the process-wide default executor (`URingRuntimeFactory`).
     public let isProcessDefault: Bool
     private let state = ThreadLock<(shutDown: Bool, nextRemote: Int)>((false, 0))
-    /// Held for the whole of `shutdown()`; true once it completed.
-    private let shutdownSequence = ThreadLock(false)
+    /// Held for the whole of `shutdown()`.
+    private let shutdownSequence = ThreadLock(())
 
     /// Starts the worker threads and their rings.
     ///
@@ -208,8 +208,9 @@ public final class URingRuntime: Sendable {
             !executor.isCurrentWorkerThread,
             "URingRuntime.shutdown() called on one of its own worker threads; use `await runtime.shutdown()`")
         // One caller runs the whole sequence; a concurrent caller waits for it to finish.
-        shutdownSequence.withLock { finished in
-            guard !finished else { return }
+        shutdownSequence.withLock { _ in
+            // Set only here, under this lock: a later caller finds the sequence complete.
+            guard !isShutDown else { return }
             state.withLock { $0.shutDown = true }
             RuntimeRegistry.remove(self)
             let latch = DispatchSemaphore(value: 0)
@@ -221,7 +222,6 @@ public final class URingRuntime: Sendable {
             // The worker threads are joined: release the rings and eventfds now, whoever
             // still holds a reference to the runtime or its executor.
             for driver in drivers { driver.closeDescriptors() }
-            finished = true
         }
     }
 
@@ -248,10 +248,6 @@ public final class URingRuntime: Sendable {
             state.nextRemote &+= 1
             return drivers[state.nextRemote % drivers.count]
         }
-    }
-
-    static func driverForRemoteCallers() -> CompletionDriver? {
-        (RuntimeRegistry.preferred ?? RuntimeRegistry.newest())?.nextDriverForRemoteCaller()
     }
 
     // MARK: Deadlines
