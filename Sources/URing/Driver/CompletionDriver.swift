@@ -232,13 +232,7 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
         counters.lostCompletionRecoveries += 1
         for ticket in slots.inFlightTickets() {
             guard let target = slots.probeLost(ticket) else { continue }
-            do throws(Errno) {
-                let entry = try ring.nextEntry()
-                entry.cancel(target: target.rawValue)
-                entry.userData = UserData(kind: .lostProbe, ticket: ticket).rawValue
-            } catch {
-                fatalError("io_uring refused a cancel SQE on worker \(index): \(error)")
-            }
+            submitCancel(of: target, as: UserData(kind: .lostProbe, ticket: ticket))
         }
     }
 
@@ -509,13 +503,21 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
 
     private func submitCancel(_ action: CancelAction) {
         guard case .submitCancel(let target) = action else { return }
+        submitCancel(of: target, as: .cancelRequest)
+    }
+
+    /// An ASYNC_CANCEL of `target`. A plain cancel request (`.cancelRequest`) is counted
+    /// and needs no CQE on success (the target's own CQE reports it); a lost-completion
+    /// probe wants its CQE, which says whether the kernel still had the target.
+    private func submitCancel(of target: UserData, as tag: UserData) {
         do throws(Errno) {
             let entry = try ring.nextEntry()
             entry.cancel(target: target.rawValue)
-            entry.userData = UserData.cancelRequest.rawValue
-            // A successful cancel needs no CQE: the target's own CQE reports it.
-            entry.flags = .skipSuccessCompletion
-            counters.cancellationsSubmitted += 1
+            entry.userData = tag.rawValue
+            if tag == .cancelRequest {
+                entry.flags = .skipSuccessCompletion
+                counters.cancellationsSubmitted += 1
+            }
         } catch {
             fatalError("io_uring refused a cancel SQE on worker \(index): \(error)")
         }
