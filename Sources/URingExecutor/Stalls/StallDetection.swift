@@ -30,27 +30,30 @@ enum StallClock {
     /// CLOCK_MONOTONIC in nanoseconds: it keeps counting while the thread is blocked or
     /// descheduled, which is what a blocked worker costs everyone else.
     @inline(__always)
-    static func now() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(truncatingIfNeeded: time.tv_sec) &* 1_000_000_000 &+ UInt64(truncatingIfNeeded: time.tv_nsec)
-    }
+    static func now() -> UInt64 { read(CLOCK_MONOTONIC) }
 
     /// CLOCK_MONOTONIC_COARSE in nanoseconds: the same time base, as of the last tick.
     @inline(__always)
-    static func coarseNow() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC_COARSE, &time)
-        return UInt64(truncatingIfNeeded: time.tv_sec) &* 1_000_000_000 &+ UInt64(truncatingIfNeeded: time.tv_nsec)
-    }
+    static func coarseNow() -> UInt64 { read(CLOCK_MONOTONIC_COARSE) }
 
     /// How often the coarse clock moves (the kernel tick), in nanoseconds.
     static let coarseResolution: UInt64 = {
         var resolution = timespec()
         guard clock_getres(CLOCK_MONOTONIC_COARSE, &resolution) == 0 else { return UInt64.max }
-        return UInt64(truncatingIfNeeded: resolution.tv_sec) &* 1_000_000_000
-            &+ UInt64(truncatingIfNeeded: resolution.tv_nsec)
+        return nanoseconds(resolution)
     }()
+
+    @inline(__always)
+    private static func read(_ clock: clockid_t) -> UInt64 {
+        var time = timespec()
+        clock_gettime(clock, &time)
+        return nanoseconds(time)
+    }
+
+    @inline(__always)
+    private static func nanoseconds(_ time: timespec) -> UInt64 {
+        UInt64(truncatingIfNeeded: time.tv_sec) &* 1_000_000_000 &+ UInt64(truncatingIfNeeded: time.tv_nsec)
+    }
 
     /// `threshold` in nanoseconds (at least 1, clamped to UInt64.max), 0 for nil (disabled).
     /// - Throws: `URingExecutorError.invalidStallThreshold` if it is zero or negative.
