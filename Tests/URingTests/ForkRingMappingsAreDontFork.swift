@@ -43,19 +43,8 @@ struct ForkRingMappingsAreDontFork {
 
     /// The mappings of /proc/self/smaps with their VmFlags.
     static func smapsEntries() throws -> [Mapping] {
-        let descriptor = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw Errno(rawValue: errno) }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 { throw Errno(rawValue: errno) }
-            if count == 0 { break }
-            bytes += chunk[..<count]
-        }
         var mappings: [Mapping] = []
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+        for line in try readProcFile("/proc/self/smaps").split(separator: "\n") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             if line.hasPrefix("VmFlags:") {
                 mappings[mappings.count - 1].flags = fields.dropFirst().map(String.init)

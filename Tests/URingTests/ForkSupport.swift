@@ -38,14 +38,10 @@ func writeAll(_ text: String, to descriptor: Int32) {
 func runInForkedChild(
     limit: Duration = .seconds(20), _ child: (_ output: Int32) async -> Never
 ) async throws -> ForkedChild {
-    var ends: [Int32] = [-1, -1]
-    guard pipe(&ends) == 0 else { throw Errno(rawValue: errno) }
-    let (readEnd, writeEnd) = (ends[0], ends[1])
+    let (readEnd, writeEnd) = try makePipe()
     // Another test's child may inherit the write end before this one closes it: read
     // without blocking once the child is gone, rather than wait for an EOF.
-    _ = fcntl(readEnd, F_SETFL, O_NONBLOCK)
-    _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
-    _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
+    try setNonBlocking(readEnd)
     let pid = fork()
     if pid == 0 {
         close(readEnd)
@@ -72,22 +68,8 @@ func runInForkedChild(
         }
         try await Task.sleep(for: .milliseconds(5))
     }
-    var output: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
-        if count <= 0 { break }
-        output += chunk[..<count]
-    }
-    return ForkedChild(status: status, output: String(decoding: output, as: UTF8.self))
+    return ForkedChild(status: status, output: String(decoding: drainNonBlocking(readEnd), as: UTF8.self))
 }
-
-/// Whether this process runs under ThreadSanitizer. Its runtime keeps internal locks and
-/// a background thread that a fork() child of a multithreaded process does not get back,
-/// so a child that runs more than async-signal-safe code can hang there; tests whose
-/// child does are not run under it (and say so).
-/// (A TSan build exports the runtime's entry point; RTLD_DEFAULT, a null handle, finds it.)
-let runningUnderThreadSanitizer: Bool = dlsym(nil, "__tsan_init") != nil
 
 /// Why the fork+exec test is not run under ThreadSanitizer: its child, which calls into
 /// Swift (an async closure) before execv, never exited in one local TSan run of the suite

@@ -71,19 +71,6 @@ func drainNonBlocking(_ descriptor: Int32) -> [UInt8] {
     }
 }
 
-/// Descriptors of this process whose /proc/self/fd target is one of `targets`.
-func openDescriptorCount(onAnyOf targets: Set<String>) -> Int {
-    openDescriptorTargets().filter { targets.contains($0) }.count
-}
-
-/// The /proc/self/fd target of one of our descriptors ("pipe:[123]", a path, ...).
-func descriptorTarget(_ descriptor: Int32) -> String {
-    var target = [CChar](repeating: 0, count: 4096)
-    let length = readlink("/proc/self/fd/\(descriptor)", &target, target.count - 1)
-    guard length > 0 else { return "" }
-    return String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
-
 /// Failures from hot loops: counted, the first few kept with their details.
 final class FailureLog: Sendable {
     private let state = ThreadLock<(count: Int, first: [String])>((0, []))

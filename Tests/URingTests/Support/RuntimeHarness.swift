@@ -35,21 +35,33 @@ func openDescriptorTargets() -> [String] {
     guard let directory = opendir("/proc/self/fd") else { return [] }
     defer { closedir(directory) }
     var targets: [String] = []
-    var target = [CChar](repeating: 0, count: 4096)
     while let entry = readdir(directory) {
         let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-        guard Int(name) != nil else { continue }
-        let length = readlink("/proc/self/fd/" + name, &target, target.count - 1)
-        guard length > 0 else { continue }
-        targets.append(String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        guard let descriptor = Int32(name) else { continue }
+        let target = descriptorTarget(descriptor)
+        if !target.isEmpty { targets.append(target) }
     }
     return targets
+}
+
+/// The /proc/self/fd target of one of our descriptors ("pipe:[123]", a path, ...); empty
+/// if it is not open.
+func descriptorTarget(_ descriptor: Int32) -> String {
+    var target = [CChar](repeating: 0, count: 4096)
+    let length = readlink("/proc/self/fd/\(descriptor)", &target, target.count - 1)
+    guard length > 0 else { return "" }
+    return String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Descriptors of this process whose /proc/self/fd target is one of `targets`.
+func openDescriptorCount(onAnyOf targets: Set<String>) -> Int {
+    openDescriptorTargets().filter { targets.contains($0) }.count
 }
 
 /// Descriptors of this process open on `path`. Counting only those keeps the figure
 /// exact while other tests open and close files in parallel.
 func openDescriptorCount(on path: FilePath) -> Int {
-    openDescriptorTargets().filter { $0 == path.string }.count
+    openDescriptorCount(onAnyOf: [path.string])
 }
 
 /// A pipe whose ends close when the value is released.

@@ -11,7 +11,7 @@ import URing
 func openSocketCount(onPort port: Int) -> Int {
     var inodes = Set<String>()
     for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-        guard let text = readProcFile(table) else { continue }
+        guard let text = try? readProcFile(table) else { continue }
         for line in text.split(separator: "\n").dropFirst() {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count > 9 else { continue }
@@ -25,16 +25,17 @@ func openSocketCount(onPort port: Int) -> Int {
 }
 
 /// The whole text of a /proc file (whose stat size is 0), read until EOF.
-private func readProcFile(_ path: String) -> String? {
+func readProcFile(_ path: String) throws -> String {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
+    guard fd >= 0 else { throw Errno(rawValue: errno) }
     defer { close(fd) }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65_536)
     while true {
         let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if count < 0 && errno == EINTR { continue }
-        guard count > 0 else { break }
+        if count < 0 { throw Errno(rawValue: errno) }
+        if count == 0 { break }
         bytes += chunk[..<count]
     }
     return String(decoding: bytes, as: UTF8.self)
