@@ -224,8 +224,10 @@ private func runLane(_ lane: Int, context: LaneContext, seed: UInt64, next: Oper
         let outcome = await task.value
         switch outcome {
         case .count(let count):
+            // A file read's full length, or a pipe or socket tag's 8 bytes.
+            let fullLength = kindNumber == 0 ? min(LaneContext.bufferSize, context.contents.count - offset) : 8
             if kindNumber == 0 {
-                let wanted = min(LaneContext.bufferSize, context.contents.count - offset)
+                let wanted = fullLength
                 let matches = context.contents.withUnsafeBytes { memcmp(target.baseAddress!, $0.baseAddress! + offset, count) == 0 }
                 if !matches || count > wanted || count < 0 {
                     context.failures.record("file read of \(wanted) at \(offset) returned \(count) bytes, matching: \(matches)")
@@ -241,7 +243,7 @@ private func runLane(_ lane: Int, context: LaneContext, seed: UInt64, next: Oper
                 expected.advance(kind)
                 tally.full += 1
             }
-            if count == (kindNumber == 0 ? min(LaneContext.bufferSize, context.contents.count - offset) : 8) {
+            if count == fullLength {
                 tally.fullByKind[kindNumber] += 1
             }
         case .cancelled:
