@@ -189,7 +189,8 @@ enum ShutdownLeakCheck {
             fail("only \(inFlight) operations in flight after 10 s (want \(minimumInFlight))")
         }
 
-        shutDown(runtime)
+        // The blocking shutdown(), on this thread (not a worker).
+        runtime.shutdown()
         stopLoops.store(true, ordering: .relaxed)
         // Every task must end (scripts/leak-check bounds the whole run in time).
         blockOn { [tasks] in
@@ -203,11 +204,6 @@ enum ShutdownLeakCheck {
             fail("\(descriptorsAfter - descriptorsBefore) descriptors more than before the runtime, after shutdown() returned and every task ended")
         }
         return (inFlight, outcomes.counts.withLock { $0 })
-    }
-
-    /// The blocking `shutdown()`, on this thread (not a worker).
-    static func shutDown(_ runtime: URingRuntime) {
-        runtime.shutdown()
     }
 
     /// Runs `body` on the global executor and blocks this thread until it is done. main is
