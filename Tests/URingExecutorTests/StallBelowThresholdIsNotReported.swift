@@ -26,11 +26,8 @@ struct StallBelowThresholdIsNotReported {
             #expect(records.allSatisfy { ($0.durationMilliseconds ?? 0) > 50 }, "\(records.map(\.message))")
             #expect(executor.metrics.stalls == UInt64(records.count))
             let allowance = took + 6
-            let unexplained = records.filter { $0.unexplainedMilliseconds > allowance }
-            let details = unexplained.map {
-                "\($0.message) (descheduled \($0.descheduledMilliseconds.map { "\($0)" } ?? "unknown") ms)"
-            }
-            #expect(unexplained.isEmpty, "the job took \(took) ms; reports beyond it that descheduling does not explain: \(details)")
+            let unexplained = unexplainedReports(records, beyond: allowance)
+            #expect(unexplained.isEmpty, "the job took \(took) ms; reports beyond it that descheduling does not explain: \(unexplained)")
             if records.isEmpty || !unexplained.isEmpty { return }
             print("StallBelowThresholdIsNotReported: attempt \(attempt): the machine stretched the 40 ms job (\(took) ms, descheduled \(records.map { $0.descheduledMilliseconds ?? -1 }) ms); trying again")
         }

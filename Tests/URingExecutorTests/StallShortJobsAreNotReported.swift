@@ -37,11 +37,8 @@ struct StallShortJobsAreNotReported {
             #expect(records.allSatisfy { ($0.durationMilliseconds ?? 0) > 50 }, "\(records.map(\.message))")
             #expect(executor.metrics.stalls == UInt64(records.count))
             #expect(executor.metrics.jobsRun >= 2_000)
-            let unexplained = records.filter { $0.unexplainedMilliseconds > 10 }
-            let details = unexplained.map {
-                "\($0.message) (descheduled \($0.descheduledMilliseconds.map { "\($0)" } ?? "unknown") ms)"
-            }
-            #expect(unexplained.isEmpty, "reports that descheduling does not explain: \(details)")
+            let unexplained = unexplainedReports(records, beyond: 10)
+            #expect(unexplained.isEmpty, "reports that descheduling does not explain: \(unexplained)")
             if records.isEmpty || !unexplained.isEmpty { return }
             print("StallShortJobsAreNotReported: attempt \(attempt): \(records.count) report(s), each explained by the machine descheduling the worker; trying again")
         }

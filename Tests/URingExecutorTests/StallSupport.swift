@@ -74,6 +74,14 @@ final class JobStarts: Sendable {
     }
 }
 
+/// The reports whose duration exceeds the worker's wait for a CPU by more than
+/// `allowance` milliseconds, each with that wait: what the machine does not explain.
+func unexplainedReports(_ records: [LoggedRecord], beyond allowance: Double) -> [String] {
+    records.filter { $0.unexplainedMilliseconds > allowance }.map {
+        "\($0.message) (descheduled \($0.descheduledMilliseconds.map { "\($0)" } ?? "unknown") ms)"
+    }
+}
+
 /// Keeps every record in a shared list.
 struct CapturingLogHandler: LogHandler {
     let records: Locked<[LoggedRecord]>
