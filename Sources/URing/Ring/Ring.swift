@@ -14,6 +14,7 @@
 
 import CLiburing
 import Glibc
+import URingExecutor
 
 /// Counters a Ring keeps about its own work; cheap, for tests, benchmarks and metrics.
 public struct RingStatistics: Sendable, Equatable {
@@ -126,7 +127,7 @@ public struct Ring: ~Copyable {
         params.flags = options.setupFlags
         if let cq = options.completionQueueEntries { params.cq_entries = cq }
         if let idle = options.submissionPollIdle {
-            params.sq_thread_idle = UInt32(clamping: idle.components.seconds * 1000 + idle.components.attoseconds / 1_000_000_000_000_000)
+            params.sq_thread_idle = UInt32(clamping: idle.saturatingNonNegativeNanoseconds / 1_000_000)
         }
         let result: Int32
         if let injected = options.faults?.setupError {
@@ -413,11 +414,7 @@ public struct Ring: ~Copyable {
 extension __kernel_timespec {
     /// A timespec for `duration`; negative durations become zero.
     public init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        if seconds < 0 || (seconds == 0 && attoseconds < 0) {
-            self.init(tv_sec: 0, tv_nsec: 0)
-        } else {
-            self.init(tv_sec: seconds, tv_nsec: attoseconds / 1_000_000_000)
-        }
+        let nanoseconds = duration.saturatingNonNegativeNanoseconds
+        self.init(tv_sec: Int64(nanoseconds / 1_000_000_000), tv_nsec: Int64(nanoseconds % 1_000_000_000))
     }
 }

@@ -96,13 +96,12 @@ public final class ConditionParker: Parker, @unchecked Sendable {
 
     /// `deadline` on the ContinuousClock, as an absolute CLOCK_MONOTONIC time.
     private static func monotonicTimespec(for deadline: ContinuousClock.Instant) -> timespec {
-        let remaining = max(ContinuousClock.now.duration(to: deadline), .zero)
+        let remaining = ContinuousClock.now.duration(to: deadline).saturatingNonNegativeNanoseconds
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
-        let (seconds, attoseconds) = remaining.components
         var result = timespec()
-        let nanoseconds = Int(now.tv_nsec) + Int(attoseconds / 1_000_000_000)
-        result.tv_sec = now.tv_sec + Int(seconds) + nanoseconds / 1_000_000_000
+        let nanoseconds = Int(now.tv_nsec) + Int(remaining % 1_000_000_000)
+        result.tv_sec = now.tv_sec + Int(remaining / 1_000_000_000) + nanoseconds / 1_000_000_000
         result.tv_nsec = nanoseconds % 1_000_000_000
         return result
     }

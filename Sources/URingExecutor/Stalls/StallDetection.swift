@@ -55,15 +55,12 @@ enum StallClock {
         UInt64(truncatingIfNeeded: time.tv_sec) &* 1_000_000_000 &+ UInt64(truncatingIfNeeded: time.tv_nsec)
     }
 
-    /// `threshold` in nanoseconds (at least 1, clamped to UInt64.max), 0 for nil (disabled).
+    /// `threshold` in nanoseconds (at least 1, saturating at Int64.max), 0 for nil (disabled).
     /// - Throws: `URingExecutorError.invalidStallThreshold` if it is zero or negative.
     static func nanoseconds(_ threshold: Duration?) throws(URingExecutorError) -> UInt64 {
         guard let threshold else { return 0 }
         guard threshold > .zero else { throw .invalidStallThreshold(threshold) }
-        let (seconds, attoseconds) = threshold.components
-        guard seconds < Int64(UInt64.max / 1_000_000_000) - 1 else { return UInt64.max }
-        let nanoseconds = UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
-        return max(nanoseconds, 1)
+        return max(threshold.saturatingNonNegativeNanoseconds, 1)
     }
 
     /// "12.345" for 12_345_678 ns: milliseconds with three decimals, without Foundation.

@@ -32,11 +32,7 @@ public final class TimerHeap: JobTimers {
     public var count: Int { state.withLock { $0.entries.count } }
 
     private func offset(of instant: ContinuousClock.Instant) -> Int64 {
-        let (seconds, attoseconds) = origin.duration(to: instant).components
-        let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return seconds < 0 ? .min : .max }
-        return nanoseconds.addingReportingOverflow(attoseconds / 1_000_000_000).overflow
-            ? .max : nanoseconds + attoseconds / 1_000_000_000
+        origin.duration(to: instant).saturatingNanoseconds
     }
 
     private func instant(at offset: Int64) -> ContinuousClock.Instant {

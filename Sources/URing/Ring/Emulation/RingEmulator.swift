@@ -29,6 +29,7 @@
 
 import CLiburing
 import Glibc
+import URingExecutor
 
 final class RingEmulator {
     /// The opcodes `start` implements (what a probe of an emulated ring reports).
@@ -455,7 +456,7 @@ final class RingEmulator {
         guard let pointer = UnsafePointer<__kernel_timespec>(bitPattern: UInt(sqe.addr)) else { return nil }
         let time = pointer.pointee
         guard time.tv_sec >= 0, time.tv_nsec >= 0, time.tv_nsec < 1_000_000_000 else { return nil }
-        let value = UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
+        let value = (Duration.seconds(time.tv_sec) + .nanoseconds(time.tv_nsec)).saturatingNonNegativeNanoseconds
         guard sqe.timeout_flags & IORING_TIMEOUT_ABS != 0 else { return Self.now() &+ value }
         // An absolute time on the clock the flags name, moved onto CLOCK_MONOTONIC.
         let clock: clockid_t
@@ -571,10 +572,7 @@ final class RingEmulator {
     }
 
     static func nanoseconds(_ duration: Duration) -> UInt64 {
-        let (seconds, attoseconds) = duration.components
-        guard seconds >= 0, attoseconds >= 0 else { return 0 }
-        return UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000).partialValue
-            &+ UInt64(attoseconds / 1_000_000_000)
+        duration.saturatingNonNegativeNanoseconds
     }
 }
 
