@@ -40,7 +40,7 @@ struct MultishotReceiveTests {
 
     @Test("with a one-buffer pool the ring runs dry; receives fall back to plain recv and every byte arrives")
     func exhaustedPoolFallsBack() async throws {
-        let result = try await withRuntime({ $0.receiveBuffers = ReceiveBufferPool(count: 1, bufferSize: 512) }) { runtime in
+        let result = try await withRuntime({ $0.receiveBufferPool = ReceiveBufferPoolConfiguration(count: 1, bufferSize: 512) }) { runtime in
             let listener = try TCPListener(binding: .ipv4Loopback(), backlog: 64)
             let server = Task(executorPreference: runtime.executor) {
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -70,8 +70,8 @@ struct MultishotReceiveTests {
 
     @Test("a reader that stops reading holds at most the pool; other streams keep working; then every byte arrives in order")
     func slowReaderHoldsBoundedBuffers() async throws {
-        let pool = ReceiveBufferPool(count: 64, bufferSize: 4_096)
-        try await withRuntime({ $0.receiveBuffers = pool }) { runtime in
+        let pool = ReceiveBufferPoolConfiguration(count: 64, bufferSize: 4_096)
+        try await withRuntime({ $0.receiveBufferPool = pool }) { runtime in
             let (server, client, listener) = try await Self.connectedPair()
             // One receive arms the multishot receive; then the reader pauses.
             try await server.send([42])
@@ -160,7 +160,7 @@ struct MultishotReceiveTests {
 
     @Test("count 0 turns multishot receives off; receives still work")
     func turnedOff() async throws {
-        try await withRuntime({ $0.receiveBuffers = ReceiveBufferPool(count: 0) }) { runtime in
+        try await withRuntime({ $0.receiveBufferPool = ReceiveBufferPoolConfiguration(count: 0) }) { runtime in
             let (server, client, listener) = try await Self.connectedPair()
             let echo = Task(executorPreference: runtime.executor) { try await TCPEchoTests.echo(server) }
             let payload = randomBytes(50_000)
@@ -175,7 +175,7 @@ struct MultishotReceiveTests {
     @Test("invalid pool shapes are typed errors at init", arguments: [(3, 4096), (-1, 4096), (65_536, 4096), (8, 0)])
     func invalidShapes(count: Int, size: Int) {
         var configuration = URingRuntime.Configuration(workers: 1)
-        configuration.receiveBuffers = ReceiveBufferPool(count: count, bufferSize: size)
+        configuration.receiveBufferPool = ReceiveBufferPoolConfiguration(count: count, bufferSize: size)
         #expect(throws: URingError.self) { _ = try URingRuntime(configuration) }
     }
 }

@@ -9,10 +9,10 @@ import Testing
 struct ReceiveQueueTests {
     typealias Queue = ReceiveQueue<Int>
 
-    let pool: ProvidedBuffers
+    let pool: ReceiveBufferPool
 
     init() throws {
-        pool = try ProvidedBuffers(count: 8, bufferSize: 16)
+        pool = try ReceiveBufferPool(count: 8, bufferSize: 16)
     }
 
     /// Takes buffer `id` as the kernel would and fills it with `bytes`.

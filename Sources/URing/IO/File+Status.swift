@@ -5,6 +5,6 @@ extension File {
     ///
     /// - Throws: `URingError.closed`; the kernel's `Errno`.
     public func status() async throws -> FileStatus {
-        try await withUse { try await perform(StatxOperation(descriptor: descriptor)) }
+        FileStatus(try await withUse { try await perform(StatxOperation(descriptor: descriptor)) })
     }
 }

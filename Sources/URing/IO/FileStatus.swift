@@ -1,6 +1,6 @@
 // FileStatus: what statx(2) reports about a file, as Swift values.
 //
-// Built from the kernel's `struct statx` by StatxOperation after its CQE; a plain value
+// Built from the kernel's `struct statx` that StatxOperation returns after its CQE; a plain value
 // with no pointers, so it is Sendable and outlives the operation freely. Times are
 // Durations since the Unix epoch (1970-01-01 UTC), at the file system's precision.
 

@@ -48,7 +48,7 @@ public enum FileSystem {
     ///
     /// - Throws: `URingError.invalidArgument` for an empty path; the kernel's `Errno`.
     public static func status(of path: FilePath, followSymlinks: Bool = true) async throws -> FileStatus {
-        try await perform(StatxOperation(path: try PathBuffer(path), followSymlinks: followSymlinks))
+        FileStatus(try await perform(StatxOperation(path: try PathBuffer(path), followSymlinks: followSymlinks)))
     }
 
     /// Runs `body` with `file`, then closes it whether `body` returned or threw. A failed

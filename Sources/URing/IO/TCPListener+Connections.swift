@@ -18,7 +18,7 @@ extension TCPListener {
 
         let socket: Socket
 
-        public func makeAsyncIterator() -> Iterator { Iterator(MultishotAccept(socket: socket)) }
+        public func makeAsyncIterator() -> Iterator { Iterator(MultishotAccept(descriptor: socket.descriptor, uses: socket.uses)) }
 
         public final class Iterator: AsyncIteratorProtocol, Sendable {
             public typealias Element = TCPStream

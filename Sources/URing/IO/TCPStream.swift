@@ -51,7 +51,7 @@ public final class TCPStream: Sendable {
         do {
             let operation = ConnectOperation(descriptor: socket.descriptor, address: SocketAddressBuffer(address))
             if let deadline {
-                try await URingRuntime.withDeadline(deadline) { try await perform(operation) }
+                try await OperationDeadline.with(deadline) { try await perform(operation) }
             } else {
                 try await perform(operation)
             }
@@ -69,7 +69,7 @@ public final class TCPStream: Sendable {
 
     init(_ socket: Socket) {
         self.socket = socket
-        self.receiver = StreamReceiver(socket: socket)
+        self.receiver = StreamReceiver(descriptor: socket.descriptor, uses: socket.uses)
     }
 
     deinit {
@@ -103,7 +103,7 @@ public final class TCPStream: Sendable {
     /// over 4 GiB receive at most 4 GiB - 4 KiB.
     ///
     /// On a runtime worker, the stream keeps a multishot receive armed that fills buffers
-    /// from the worker ring's pool (`URingRuntime.Configuration.receiveBuffers`); up to
+    /// from the worker ring's pool (`URingRuntime.Configuration.receiveBufferPool`); up to
     /// 64 KiB that arrived before you asked wait in the stream, and the socket's own
     /// buffer (then TCP flow control) holds the rest. Calls with a deadline, calls from
     /// other threads and calls when the pool is empty receive straight into `buffer`.

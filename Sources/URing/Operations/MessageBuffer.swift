@@ -28,18 +28,9 @@ final class MessageBuffer: @unchecked Sendable {
         self.peer = peer
     }
 
-    /// A message carrying a copy of `bytes` to `address`.
-    convenience init(sending bytes: UnsafeRawBufferPointer, to address: SocketAddress) throws {
-        try self.init(capacity: bytes.count, peer: SocketAddressBuffer(address))
-        if bytes.count > 0 { payload.copyMemory(from: bytes) }
-    }
-
     deinit {
         header.deallocate()
         vector.deallocate()
         IOBuffer.free(payload)
     }
-
-    /// The sender's address of a received message.
-    var sender: SocketAddress? { SocketAddress(storage: peer.storage, length: header.pointee.msg_namelen) }
 }

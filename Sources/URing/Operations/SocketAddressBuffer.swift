@@ -20,12 +20,6 @@ final class SocketAddressBuffer: @unchecked Sendable {
         length.initialize(to: socklen_t(MemoryLayout<sockaddr_storage>.size))
     }
 
-    /// Holds `address` (connect, sendmsg).
-    convenience init(_ address: SocketAddress) {
-        self.init()
-        length.pointee = address.write(into: storage)
-    }
-
     deinit {
         storage.deallocate()
         length.deallocate()
@@ -35,7 +29,4 @@ final class SocketAddressBuffer: @unchecked Sendable {
         // Safety: every sockaddr_* starts with the sockaddr header; storage is big enough.
         UnsafeMutableRawPointer(storage).assumingMemoryBound(to: sockaddr.self)
     }
-
-    /// The address the kernel wrote, if its family is one SocketAddress models.
-    var address: SocketAddress? { SocketAddress(storage: storage, length: length.pointee) }
 }

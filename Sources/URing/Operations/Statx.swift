@@ -61,8 +61,9 @@ struct StatxOperation: RingOperation {
         entry.statx(path, relativeTo: descriptor, flags: flags, mask: Self.wantedFields, into: storage.result)
     }
 
-    func complete(_ outcome: OperationOutcome) throws -> FileStatus {
+    /// The kernel's `struct statx` (IO/FileStatus turns it into Swift values).
+    func complete(_ outcome: OperationOutcome) throws -> statx {
         _ = try outcome.count()
-        return FileStatus(storage.result.pointee)
+        return storage.result.pointee
     }
 }

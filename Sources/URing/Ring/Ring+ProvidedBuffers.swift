@@ -1,5 +1,5 @@
 // Registering a provided-buffer ring (IORING_REGISTER_PBUF_RING, Linux 5.19). The
-// descriptor memory is the caller's (ProvidedBuffers maps it); the ring only tells the
+// descriptor memory is the caller's (ReceiveBufferPool maps it); the ring only tells the
 // kernel where it is.
 
 import CLiburing

@@ -24,7 +24,7 @@ import URingExecutor
 
 /// An io_uring-backed async runtime: worker threads that run Swift tasks and own one
 /// ring each.
-public final class URingRuntime: Sendable {
+public final class URingRuntime: RemoteDriverSource, Sendable {
     /// Which machinery runs the rings.
     public enum Backend: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
         /// io_uring when it can be set up here, else `.fallback` (with a warning, logged
@@ -58,7 +58,7 @@ public final class URingRuntime: Sendable {
         public var ringFaults: RingFaults?
         /// Each worker ring's provided-buffer pool for multishot stream receives, set up
         /// on a ring's first receive (`count` 0 turns multishot receives off).
-        public var receiveBuffers = ReceiveBufferPool()
+        public var receiveBufferPool = ReceiveBufferPoolConfiguration()
         /// io_uring, the fallback, or whichever works (default). With `.automatic`, the
         /// environment variable `SWIFT_URING_BACKEND` (automatic|io_uring|fallback)
         /// decides; an explicit `.ioURing` or `.fallback` here wins over it.
@@ -135,7 +135,7 @@ public final class URingRuntime: Sendable {
         guard configuration.ringEntries >= 2 && configuration.ringEntries <= 32_768 else {
             throw URingError.invalidArgument("ringEntries must be 2...32768, not \(configuration.ringEntries)")
         }
-        if let reason = configuration.receiveBuffers.invalidReason { throw URingError.invalidArgument(reason) }
+        if let reason = configuration.receiveBufferPool.invalidReason { throw URingError.invalidArgument(reason) }
         let started: (URingExecutor, [CompletionDriver])
         switch try configuration.resolvedBackend() {
         case .ioURing:
@@ -170,15 +170,15 @@ public final class URingRuntime: Sendable {
     ) throws -> (URingExecutor, [CompletionDriver]) {
         let created = ThreadLock<[Int: CompletionDriver]>([:])
         let options = configuration.ringOptions(emulated: emulated)
-        let receiveBuffers = configuration.receiveBuffers
+        let receiveBufferPool = configuration.receiveBufferPool
         let timers = RingTimers()
         let executor = try URingExecutor(
             workers: configuration.workers, queueCapacity: configuration.queueCapacity, timers: timers,
             isProcessDefault: isProcessDefault, stallThreshold: configuration.stallThreshold,
             logger: configuration.logger
         ) { index in
-            let driver = try CompletionDriver(index: index, options: options, receiveBuffers: receiveBuffers)
-            driver.timerFallback = timers
+            let driver = try CompletionDriver(index: index, options: options, receiveBufferPool: receiveBufferPool)
+            driver.timerFallback = timers.fallback
             created.withLock { $0[index] = driver }
             return driver
         }
@@ -241,6 +241,9 @@ public final class URingRuntime: Sendable {
     /// Whether `shutdown()` has begun.
     public var isShutDown: Bool { state.withLock { $0.shutDown } }
 
+    /// Whether this runtime was created before a fork() (in the child it has no threads).
+    var isForkedAway: Bool { executor.isForkedAway }
+
     /// A worker's driver for an operation started on a thread that owns no ring.
     func nextDriverForRemoteCaller() -> CompletionDriver? {
         state.withLock { state in
@@ -252,18 +255,13 @@ public final class URingRuntime: Sendable {
 
     // MARK: Deadlines
 
-    @TaskLocal static var deadline: ContinuousClock.Instant?
-
-    static var currentDeadline: ContinuousClock.Instant? { deadline }
-
     /// Runs `body` so that every swift-uring operation it starts is cut short (with
     /// `URingError.deadlineExceeded`) if it has not finished by `deadline`. Nested
     /// deadlines keep the earlier one.
     public static func withDeadline<Result>(
         _ deadline: ContinuousClock.Instant, _ body: () async throws -> Result
     ) async rethrows -> Result {
-        let effective = Self.deadline.map { min($0, deadline) } ?? deadline
-        return try await $deadline.withValue(effective, operation: body)
+        try await OperationDeadline.with(deadline, body)
     }
 
     /// `withDeadline(.now + timeout, body)`.
@@ -272,19 +270,6 @@ public final class URingRuntime: Sendable {
     ) async rethrows -> Result {
         try await withDeadline(ContinuousClock.now + timeout, body)
     }
-}
-
-/// The runtimes alive in this process, newest last; calls from threads that own no
-/// ring go to the newest.
-enum RuntimeRegistry {
-    private static let runtimes = ThreadLock<[URingRuntime]>([])
-
-    /// Overrides "the newest" for the calls a task makes (tests run many runtimes at once).
-    @TaskLocal static var preferred: URingRuntime?
-
-    static func add(_ runtime: URingRuntime) { runtimes.withLock { $0.append(runtime) } }
-    static func remove(_ runtime: URingRuntime) { runtimes.withLock { $0.removeAll { $0 === runtime } } }
-    static func newest() -> URingRuntime? { runtimes.withLock { $0.last } }
 }
 
 /// The warning `.automatic` logs, once per process, when it falls back.

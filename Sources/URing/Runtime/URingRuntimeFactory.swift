@@ -40,8 +40,8 @@ public struct URingRuntimeFactory: ExecutorFactory {
             guard (1...2).contains(parts.count), let count = parts[0], parts.count == 1 || parts[1] != nil else {
                 invalid("SWIFT_URING_RECEIVE_BUFFERS", value, "COUNT or COUNTxSIZE, e.g. 256x16384")
             }
-            configuration.receiveBuffers.count = count
-            if parts.count == 2, let size = parts[1] { configuration.receiveBuffers.bufferSize = size }
+            configuration.receiveBufferPool.count = count
+            if parts.count == 2, let size = parts[1] { configuration.receiveBufferPool.bufferSize = size }
         }
         do {
             return try URingRuntime(configuration, isProcessDefault: true)

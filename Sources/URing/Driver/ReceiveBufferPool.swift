@@ -20,7 +20,7 @@ import Glibc
 import Synchronization
 import URingExecutor
 
-final class ProvidedBuffers: @unchecked Sendable {
+final class ReceiveBufferPool: @unchecked Sendable {
     // @unchecked: `descriptors`, `registered` and `spareIDs` are touched only on the owner driver's
     // thread; the buffer bytes of one id are owned by one party at a time (kernel, then
     // the receiving stream, then the pool again); `returned` and the counters are
@@ -151,7 +151,7 @@ final class ProvidedBuffers: @unchecked Sendable {
 struct ReceivedChunk: @unchecked Sendable {
     // @unchecked: the bytes belong to the stream that holds the chunk; the pool keeps
     // the memory mapped while the chunk exists.
-    let pool: ProvidedBuffers
+    let pool: ReceiveBufferPool
     let id: UInt16
     /// Bytes still unread: `start..<end` within the buffer.
     var start: Int
@@ -160,4 +160,29 @@ struct ReceivedChunk: @unchecked Sendable {
     var remaining: Int { end - start }
 
     func recycle() { pool.recycle(id) }
+}
+
+/// The shape of each worker ring's receive buffer pool, from which multishot stream
+/// receives take their buffers (`URingRuntime.Configuration.receiveBufferPool`).
+public struct ReceiveBufferPoolConfiguration: Sendable, Equatable {
+    /// Buffers per ring: a power of two up to 32,768; 0 turns multishot receives off.
+    public var count: Int
+    /// Bytes per buffer.
+    public var bufferSize: Int
+
+    public init(count: Int = 256, bufferSize: Int = 16 * 1024) {
+        self.count = count
+        self.bufferSize = bufferSize
+    }
+
+    /// Why these values cannot be used, or nil.
+    var invalidReason: String? {
+        if count < 0 || count > 32_768 || (count > 0 && count & (count - 1) != 0) {
+            return "receive buffer count must be 0 or a power of two up to 32768, not \(count)"
+        }
+        if count > 0 && (bufferSize < 1 || bufferSize > 1 << 30) {
+            return "receive buffer size must be 1...\(1 << 30) bytes, not \(bufferSize)"
+        }
+        return nil
+    }
 }

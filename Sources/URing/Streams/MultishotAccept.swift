@@ -18,11 +18,14 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
     // behind `state`'s lock.
     typealias Waiter = CheckedContinuation<MultishotResult<Int32>, Never>
 
-    private let socket: Socket
+    /// The socket, and the use count that keeps it open while the operation is armed.
+    private let descriptor: FileDescriptor
+    private let uses: FileUseCount
     private let state = ThreadLock<(channel: MultishotChannel<Int32, Waiter>, driver: CompletionDriver?)>((MultishotChannel(), nil))
 
-    init(socket: Socket) {
-        self.socket = socket
+    init(descriptor: FileDescriptor, uses: FileUseCount) {
+        self.descriptor = descriptor
+        self.uses = uses
     }
 
     deinit {
@@ -77,7 +80,7 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
 
     /// Arms the operation on this thread's ring, or on a runtime's ring from elsewhere.
     private func start() {
-        guard socket.uses.begin() else {
+        guard uses.begin() else {
             finishOnConsumer(URingError.closed)
             return
         }
@@ -86,10 +89,10 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
             if let driver = CurrentDriver.driver {
                 driver.startMultishot(self)
             } else {
-                try remoteDriver().startMultishot(self)
+                try RuntimeRegistry.remoteDriver().startMultishot(self)
             }
         } catch {
-            socket.uses.end()
+            uses.end()
             finishOnConsumer(error)
         }
     }
@@ -102,7 +105,7 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
     // MARK: Ring side (the driver's thread)
 
     func prepare(_ entry: SubmissionEntry) {
-        entry.accept(socket.descriptor, address: nil, length: nil, flags: Int32(SOCK_CLOEXEC.rawValue), multishot: true)
+        entry.accept(descriptor, address: nil, length: nil, flags: Int32(SOCK_CLOEXEC.rawValue), multishot: true)
     }
 
     func arming(on driver: CompletionDriver, ticket: SlotTicket) -> Bool {
@@ -125,12 +128,12 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
     }
 
     func finish(_ outcome: OperationOutcome) {
-        socket.uses.end()
+        uses.end()
         var last: Int32?
         var failure: (any Error)?
         if outcome.result >= 0 {
             last = outcome.result
-        } else if socket.isClosed {
+        } else if uses.isClosed {
             failure = URingError.closed
         } else {
             do { _ = try outcome.count() } catch { failure = error }

@@ -28,14 +28,17 @@ final class StreamReceiver: MultishotOperation, @unchecked Sendable {
         var queue = ReceiveQueue<Waiter>(highWater: StreamReceiver.highWater)
         /// The driver the receive is armed on, and its pool (the CQEs' buffer ids refer to it).
         var driver: CompletionDriver?
-        var pool: ProvidedBuffers?
+        var pool: ReceiveBufferPool?
     }
 
-    private let socket: Socket
+    /// The socket, and the use count that keeps it open while a receive is armed.
+    private let descriptor: FileDescriptor
+    private let uses: FileUseCount
     private let state = ThreadLock(State())
 
-    init(socket: Socket) {
-        self.socket = socket
+    init(descriptor: FileDescriptor, uses: FileUseCount) {
+        self.descriptor = descriptor
+        self.uses = uses
     }
 
     // MARK: Consumer side
@@ -45,9 +48,9 @@ final class StreamReceiver: MultishotOperation, @unchecked Sendable {
         while true {
             try Task.checkCancellation()
             let driver = CurrentDriver.driver
-            let pool = driver?.receiveBuffers
+            let pool = driver?.receiveBufferPool
             let allowed = pool.map { $0.available >= max(1, $0.count / 8) } ?? false
-            let hasDeadline = URingRuntime.currentDeadline != nil
+            let hasDeadline = OperationDeadline.current != nil
             let step = state.withLock {
                 $0.queue.receive(into: buffer, multishotAllowed: allowed, hasDeadline: hasDeadline)
             }
@@ -60,8 +63,8 @@ final class StreamReceiver: MultishotOperation, @unchecked Sendable {
                 throw error
             case .singleShot:
                 defer { state.withLock { $0.queue.plainFinished() } }
-                return try await socket.withUse {
-                    try await perform(ReceiveOperation(descriptor: socket.descriptor, buffer: buffer))
+                return try await uses.withUse {
+                    try await perform(ReceiveOperation(descriptor: descriptor, buffer: buffer))
                 }
             case .wait(let id, let arm):
                 if arm, let driver { start(on: driver) }
@@ -98,7 +101,7 @@ final class StreamReceiver: MultishotOperation, @unchecked Sendable {
 
     /// Arms the receive on `driver` (the calling thread's).
     private func start(on driver: CompletionDriver) {
-        guard socket.uses.begin() else {
+        guard uses.begin() else {
             finishOnConsumer(.failure(URingError.closed))
             return
         }
@@ -112,13 +115,13 @@ final class StreamReceiver: MultishotOperation, @unchecked Sendable {
     // MARK: Ring side (the arming driver's thread)
 
     func prepare(_ entry: SubmissionEntry) {
-        entry.recv(socket.descriptor, into: nil, flags: 0, multishot: true)
+        entry.recv(descriptor, into: nil, flags: 0, multishot: true)
         entry.flags.insert(.bufferSelect)
-        entry.bufferGroup = ProvidedBuffers.group
+        entry.bufferGroup = ReceiveBufferPool.group
     }
 
     func arming(on driver: CompletionDriver, ticket: SlotTicket) -> Bool {
-        let pool = driver.receiveBuffers
+        let pool = driver.receiveBufferPool
         return state.withLock { state in
             guard let pool else { return false }
             state.driver = driver
@@ -141,7 +144,7 @@ final class StreamReceiver: MultishotOperation, @unchecked Sendable {
     }
 
     func finish(_ outcome: OperationOutcome) {
-        socket.uses.end()
+        uses.end()
         var last: ReceivedChunk?
         var end: ReceiveEnd?
         if outcome.result > 0 {
@@ -162,7 +165,7 @@ final class StreamReceiver: MultishotOperation, @unchecked Sendable {
     }
 
     /// The chunk a CQE filled, taken from the arming driver's pool.
-    private static func chunk(result: Int32, flags: UInt32, pool: ProvidedBuffers?) -> ReceivedChunk? {
+    private static func chunk(result: Int32, flags: UInt32, pool: ReceiveBufferPool?) -> ReceivedChunk? {
         guard flags & IORING_CQE_F_BUFFER != 0, let pool else { return nil }
         let id = UInt16(truncatingIfNeeded: flags >> UInt32(IORING_CQE_BUFFER_SHIFT))
         pool.taken(id)

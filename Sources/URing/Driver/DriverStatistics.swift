@@ -1,0 +1,74 @@
+// A driver's counters, produced on its own thread (the only place they may be read), and
+// the request that gathers every driver's for `URingRuntime.statistics()`.
+
+import URingExecutor
+
+/// Counters of one driver; read with `CompletionDriver.statistics` on its thread.
+public struct DriverStatistics: Sendable, Equatable {
+    /// The worker this driver belongs to.
+    public var worker = 0
+    public var operationsStarted = 0
+    public var operationsCompleted = 0
+    public var cancellationsSubmitted = 0
+    public var staleCompletions = 0
+    public var remoteSubmissions = 0
+    public var eventFDWakes = 0
+    public var parks = 0
+    /// Provided receive buffers held by streams or waiting to go back to the kernel.
+    public var providedBuffersInUse = 0
+    /// Multishot receives the kernel ended because the provided-buffer pool was empty
+    /// (those streams fell back to plain receives).
+    public var receiveBufferExhaustions = 0
+    /// Whether this ring runs multishot receives: false until first needed, and when the
+    /// kernel refused the buffer ring (then every receive is a plain recv).
+    public var providedBuffersRegistered = false
+    /// Times the ring reported dropped CQEs (EBADR) and the driver cancelled every
+    /// operation in flight to find the ones whose CQE was lost.
+    public var lostCompletionRecoveries = 0
+    /// Operations whose CQE the kernel dropped; their callers got EBADR.
+    public var lostCompletions = 0
+    /// Operations whose last CQE has not arrived (slots in use) when the counters were read.
+    public var operationsInFlight = 0
+    public var ring = RingStatistics()
+}
+
+/// Collects one answer from each driver, then resumes the waiting caller.
+final class StatisticsRequest: Sendable {
+    private struct State {
+        var answers: [DriverStatistics?] = []
+        var waiter: CheckedContinuation<[DriverStatistics], Never>?
+    }
+
+    private let expected: Int
+    private let state = ThreadLock(State())
+
+    init(expected: Int) { self.expected = expected }
+
+    /// One driver's counters, or nil from a driver that no longer runs.
+    func deliver(_ statistics: DriverStatistics?) {
+        let finished: (CheckedContinuation<[DriverStatistics], Never>, [DriverStatistics])? = state.withLock { state in
+            state.answers.append(statistics)
+            guard state.answers.count == expected, let waiter = state.waiter else { return nil }
+            state.waiter = nil
+            return (waiter, Self.ordered(state.answers))
+        }
+        if let (waiter, answers) = finished { waiter.resume(returning: answers) }
+    }
+
+    func result() async -> [DriverStatistics] {
+        await withCheckedContinuation { continuation in
+            let ready: [DriverStatistics]? = state.withLock { state in
+                guard state.answers.count == expected else {
+                    state.waiter = continuation
+                    return nil
+                }
+                return Self.ordered(state.answers)
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    private static func ordered(_ answers: [DriverStatistics?]) -> [DriverStatistics] {
+        answers.compactMap { $0 }.sorted { $0.worker < $1.worker }
+    }
+}

@@ -1,0 +1,26 @@
+// What the driver runs: an operation is a small value whose `prepare` fills its SQE on
+// the ring's owner thread and whose `complete` turns the kernel's outcome into the
+// caller's result on the caller's task. The driver owns user_data and link flags; the
+// operation owns nothing the kernel touches except what `keepAlive` names (the slot
+// holds it until the last CQE). How a task runs one is Operations/Perform.swift.
+
+import CLiburing
+
+protocol RingOperation {
+    associatedtype Output
+
+    /// Fills `entry` (user_data and link flags are the driver's). `time` is slot-owned
+    /// storage for a timespec the SQE may point at. Runs on the ring's owner thread.
+    func prepare(_ entry: SubmissionEntry, time: UnsafeMutablePointer<__kernel_timespec>)
+
+    /// Heap memory the kernel reads or writes (a path, a statx buffer), kept alive by the
+    /// slot until the last CQE.
+    var keepAlive: AnyObject? { get }
+
+    /// The caller's result for what the kernel reported. Runs on the caller's task.
+    func complete(_ outcome: OperationOutcome) throws -> Output
+}
+
+extension RingOperation {
+    var keepAlive: AnyObject? { nil }
+}

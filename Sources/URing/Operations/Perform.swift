@@ -1,0 +1,110 @@
+// How a task runs one operation (a RingOperation, Driver/RingOperation.swift), start
+// to last CQE:
+//   1. on a worker thread: reserve a slot in that worker's driver (no allocation),
+//      suspend in withUnsafeContinuation, and prepare the SQE right there; the batch is
+//      submitted at the worker's next poll or park;
+//   2. on any other thread: box the operation and post it to a runtime worker's mailbox
+//      (the worker comes from RuntimeRegistry);
+//   3. a task cancellation posts a cancel for the slot to its driver; the call still
+//      waits for the operation's own CQE, so nothing the kernel touches is released or
+//      written after the call returns.
+// A deadline (OperationDeadline, set by URingRuntime.withDeadline) links an
+// IORING_OP_LINK_TIMEOUT behind the operation's SQE.
+// In a fork() child, a runtime created before the fork has no threads and no mapped
+// rings. The worker path cannot meet one: the fork handler clears the forking thread's
+// CurrentDriver, and the child's other threads are its own. The remote path refuses one
+// with URingError.forkedChild before it touches any of its locks or its mailbox.
+
+import CLiburing
+import Glibc
+import Synchronization
+import URingExecutor
+
+/// Runs `operation` on the calling worker's ring, or on a runtime's ring when called
+/// from elsewhere, and returns its result once its last CQE has arrived.
+@inline(__always)
+func perform<Operation: RingOperation>(_ operation: Operation) async throws -> Operation.Output {
+    try Task.checkCancellation()
+    let deadline = OperationDeadline.current
+    guard let driver = CurrentDriver.driver else {
+        return try await performRemotely(operation, deadline: deadline)
+    }
+    let ticket = driver.reserve()
+    let outcome = await withTaskCancellationHandler {
+        await withUnsafeContinuation { continuation in
+            driver.start(operation, ticket: ticket, deadline: deadline, continuation: continuation)
+        }
+    } onCancel: {
+        driver.requestCancel(ticket)
+    }
+    return try operation.complete(outcome)
+}
+
+/// The path for callers on threads that own no ring (MainActor, Dispatch, another
+/// executor): the operation is boxed and handed to a worker of the current runtime.
+private func performRemotely<Operation: RingOperation>(
+    _ operation: Operation, deadline: ContinuousClock.Instant?
+) async throws -> Operation.Output {
+    let driver = try RuntimeRegistry.remoteDriver()
+    let handoff = RemoteHandoff()
+    let outcome = await withTaskCancellationHandler {
+        await withUnsafeContinuation { continuation in
+            let submission = RemoteOperation(operation, continuation: continuation, deadline: deadline)
+            // A cancel that came first makes the driver resume without submitting.
+            if !handoff.publish(submission) { submission.cancelled = true }
+            driver.post(.startRemote(submission))
+        }
+    } onCancel: {
+        if let submission = handoff.cancel() { driver.post(.cancelRemote(submission)) }
+    }
+    return try operation.complete(outcome)
+}
+
+/// Meeting point of a remote operation's start and a concurrent cancel handler.
+private final class RemoteHandoff: Sendable {
+    private enum State {
+        case waiting
+        case cancelled
+        case published(RemoteSubmission)
+    }
+
+    private let state = ThreadLock<State>(.waiting)
+
+    /// Records the submission; false when the cancel handler already ran.
+    func publish(_ submission: RemoteSubmission) -> Bool {
+        state.withLock { state in
+            guard case .waiting = state else { return false }
+            state = .published(submission)
+            return true
+        }
+    }
+
+    /// Records the cancel; returns the submission if it was already published.
+    func cancel() -> RemoteSubmission? {
+        state.withLock { state in
+            switch state {
+            case .waiting:
+                state = .cancelled
+                return nil
+            case .published(let submission):
+                return submission
+            case .cancelled:
+                return nil
+            }
+        }
+    }
+}
+
+/// The deadline every operation started in the current task is cut short by: a
+/// task-local that `URingRuntime.withDeadline` sets (nested deadlines keep the earlier).
+enum OperationDeadline {
+    @TaskLocal static var current: ContinuousClock.Instant?
+
+    /// Runs `body` with `deadline`, or the enclosing one if that is earlier.
+    static func with<Result>(
+        _ deadline: ContinuousClock.Instant, _ body: () async throws -> Result
+    ) async rethrows -> Result {
+        let effective = current.map { min($0, deadline) } ?? deadline
+        return try await $current.withValue(effective, operation: body)
+    }
+}
