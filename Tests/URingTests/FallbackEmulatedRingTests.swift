@@ -94,7 +94,7 @@ struct FallbackEmulatedRingTests {
         #expect(byTag(try ring.completions(3)) == [30: -ECANCELED, 31: 0, 32: -ENOENT])
     }
 
-    @Test("a 20 ms TIMEOUT fires with ETIME; TIMEOUT_REMOVE ends another with ECANCELED")
+    @Test("a 20 ms TIMEOUT fires with ETIME; ASYNC_CANCEL ends another with ECANCELED")
     func timeouts() throws {
         var ring = try emulatedRing()
         let times = UnsafeMutablePointer<__kernel_timespec>.allocate(capacity: 2)
@@ -108,7 +108,7 @@ struct FallbackEmulatedRingTests {
         long.timeout(times + 1)
         long.userData = 41
         let remove = try ring.nextEntry()
-        remove.timeoutRemove(target: 41)
+        remove.cancel(target: 41)
         remove.userData = 42
         let start = ContinuousClock.now
         #expect(byTag(try ring.completions(3)) == [40: -ETIME, 41: -ECANCELED, 42: 0])

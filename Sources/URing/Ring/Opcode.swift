@@ -42,8 +42,8 @@ public struct Opcode: RawRepresentable, Hashable, Sendable, CustomStringConverti
     /// Every opcode swift-uring's file, socket and timer APIs rely on.
     public static let usedByRuntime: [Opcode] = [
         .nop, .read, .write, .readv, .writev, .fsync, .openat, .close, .statx, .fallocate,
-        .unlinkat, .renameat, .mkdirat, .timeout, .timeoutRemove, .linkTimeout, .asyncCancel,
-        .accept, .connect, .recv, .send, .recvmsg, .sendmsg, .shutdown, .pollAdd, .pollRemove,
+        .unlinkat, .renameat, .mkdirat, .timeout, .linkTimeout, .asyncCancel,
+        .accept, .connect, .recv, .send, .recvmsg, .sendmsg, .shutdown,
     ]
 
     public var description: String {

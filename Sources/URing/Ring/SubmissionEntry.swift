@@ -20,29 +20,12 @@ public struct SubmissionFlags: OptionSet, Sendable {
     public static let drain = SubmissionFlags(rawValue: CURING_IOSQE_IO_DRAIN)
     /// The next SQE starts only after this one succeeds (a link timeout guards it).
     public static let link = SubmissionFlags(rawValue: CURING_IOSQE_IO_LINK)
-    /// Like `link`, but the chain goes on even if this one fails.
-    public static let hardLink = SubmissionFlags(rawValue: CURING_IOSQE_IO_HARDLINK)
     /// Go straight to the async worker pool instead of trying inline first.
     public static let async = SubmissionFlags(rawValue: CURING_IOSQE_ASYNC)
     /// The kernel picks a buffer from the entry's buffer group.
     public static let bufferSelect = SubmissionFlags(rawValue: CURING_IOSQE_BUFFER_SELECT)
     /// Post no CQE if the operation succeeds.
     public static let skipSuccessCompletion = SubmissionFlags(rawValue: CURING_IOSQE_CQE_SKIP_SUCCESS)
-}
-
-/// IORING_TIMEOUT_* flags of a timeout submission.
-public struct TimeoutFlags: OptionSet, Sendable {
-    public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
-
-    /// The timespec is an absolute CLOCK_MONOTONIC time rather than a relative one.
-    public static let absolute = TimeoutFlags(rawValue: IORING_TIMEOUT_ABS)
-    /// Measure on CLOCK_BOOTTIME (counts suspend).
-    public static let bootTime = TimeoutFlags(rawValue: IORING_TIMEOUT_BOOTTIME)
-    /// Measure on CLOCK_REALTIME.
-    public static let realTime = TimeoutFlags(rawValue: IORING_TIMEOUT_REALTIME)
-    /// A linked timeout that completes with success, not ETIME, when it fires (Linux 5.16).
-    public static let expireIsSuccess = TimeoutFlags(rawValue: IORING_TIMEOUT_ETIME_SUCCESS)
 }
 
 /// One submission queue entry, being prepared.
@@ -152,21 +135,15 @@ public struct SubmissionEntry {
 
     // MARK: Timers and cancellation
 
-    /// Completes with ETIME when `time` passes, or with 0 after `completions` other CQEs (0: time only).
-    @inlinable public func timeout(
-        _ time: UnsafeMutablePointer<__kernel_timespec>, completions: UInt32 = 0, flags: TimeoutFlags = []
-    ) {
-        io_uring_prep_timeout(sqe, time, completions, flags.rawValue)
+    /// Completes with ETIME when `time` (relative, CLOCK_MONOTONIC) passes, or with 0
+    /// after `completions` other CQEs (0: time only; a kernel ring only, not emulated).
+    @inlinable public func timeout(_ time: UnsafeMutablePointer<__kernel_timespec>, completions: UInt32 = 0) {
+        io_uring_prep_timeout(sqe, time, completions, 0)
     }
 
     /// Bounds the SQE linked before this one (which must carry `.link`).
-    @inlinable public func linkTimeout(_ time: UnsafeMutablePointer<__kernel_timespec>, flags: TimeoutFlags = []) {
-        io_uring_prep_link_timeout(sqe, time, flags.rawValue)
-    }
-
-    /// Removes the pending timeout tagged `target`.
-    @inlinable public func timeoutRemove(target: UInt64) {
-        io_uring_prep_timeout_remove(sqe, target, 0)
+    @inlinable public func linkTimeout(_ time: UnsafeMutablePointer<__kernel_timespec>) {
+        io_uring_prep_link_timeout(sqe, time, 0)
     }
 
     /// Cancels the operation tagged `target` (IORING_OP_ASYNC_CANCEL).
@@ -217,19 +194,6 @@ public struct SubmissionEntry {
     /// shutdown(2); `how` is SHUT_RD, SHUT_WR or SHUT_RDWR.
     @inlinable public func shutdown(_ fd: FileDescriptor, how: Int32) {
         io_uring_prep_shutdown(sqe, fd.rawValue, how)
-    }
-
-    /// Completes when `fd` is ready for `events` (POLLIN, POLLOUT, ...); with `multishot`, each time it is.
-    @inlinable public func pollAdd(_ fd: FileDescriptor, events: UInt32, multishot: Bool = false) {
-        if multishot {
-            io_uring_prep_poll_multishot(sqe, fd.rawValue, events)
-        } else {
-            io_uring_prep_poll_add(sqe, fd.rawValue, events)
-        }
-    }
-
-    @inlinable public func pollRemove(target: UInt64) {
-        io_uring_prep_poll_remove(sqe, target)
     }
 
     /// Hands `count` buffers of `length` bytes at `base` to `group`, ids from `firstID`.

@@ -7,18 +7,22 @@
 import Synchronization
 
 public final class TimerHeap: JobTimers {
-    private struct Entry {
+    private struct Entry: Comparable {
         var deadline: Int64
         var sequence: UInt64
         var job: UnownedJob
 
-        func fires(before other: Entry) -> Bool {
-            (deadline, sequence) < (other.deadline, other.sequence)
+        static func < (lhs: Entry, rhs: Entry) -> Bool {
+            (lhs.deadline, lhs.sequence) < (rhs.deadline, rhs.sequence)
+        }
+
+        static func == (lhs: Entry, rhs: Entry) -> Bool {
+            (lhs.deadline, lhs.sequence) == (rhs.deadline, rhs.sequence)
         }
     }
 
     private struct State {
-        var entries: [Entry] = []
+        var entries = BinaryHeap<Entry>()
         var nextSequence: UInt64 = 0
     }
 
@@ -44,8 +48,8 @@ public final class TimerHeap: JobTimers {
         return state.withLock { state in
             let item = Entry(deadline: entry, sequence: state.nextSequence, job: job)
             state.nextSequence &+= 1
-            Self.push(item, into: &state.entries)
-            let isEarliest = state.entries[0].sequence == item.sequence
+            state.entries.insert(item)
+            let isEarliest = state.entries.min?.sequence == item.sequence
             if isEarliest { earliest.store(entry, ordering: .sequentiallyConsistent) }
             return isEarliest
         }
@@ -61,10 +65,10 @@ public final class TimerHeap: JobTimers {
         if earliest.load(ordering: .acquiring) > limit { return }
         var due: [UnownedJob] = []
         state.withLock { state in
-            while let root = state.entries.first, root.deadline <= limit {
-                due.append(Self.popRoot(from: &state.entries).job)
+            while let root = state.entries.popMin(if: { $0.deadline <= limit }) {
+                due.append(root.job)
             }
-            earliest.store(state.entries.first?.deadline ?? .max, ordering: .sequentiallyConsistent)
+            earliest.store(state.entries.min?.deadline ?? .max, ordering: .sequentiallyConsistent)
         }
         for job in due { fire(job) }
     }
@@ -72,40 +76,10 @@ public final class TimerHeap: JobTimers {
     public func removeAll() -> [(job: UnownedJob, deadline: ContinuousClock.Instant)] {
         let entries = state.withLock { state in
             var ordered: [Entry] = []
-            while !state.entries.isEmpty { ordered.append(Self.popRoot(from: &state.entries)) }
+            while let entry = state.entries.popMin() { ordered.append(entry) }
             earliest.store(.max, ordering: .sequentiallyConsistent)
             return ordered
         }
         return entries.map { (job: $0.job, deadline: instant(at: $0.deadline)) }
-    }
-
-    private static func push(_ entry: Entry, into heap: inout [Entry]) {
-        heap.append(entry)
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            if !heap[child].fires(before: heap[parent]) { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private static func popRoot(from heap: inout [Entry]) -> Entry {
-        let root = heap[0]
-        let last = heap.removeLast()
-        if heap.isEmpty { return root }
-        heap[0] = last
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1
-            let right = left + 1
-            var first = parent
-            if left < heap.count && heap[left].fires(before: heap[first]) { first = left }
-            if right < heap.count && heap[right].fires(before: heap[first]) { first = right }
-            if first == parent { break }
-            heap.swapAt(parent, first)
-            parent = first
-        }
-        return root
     }
 }

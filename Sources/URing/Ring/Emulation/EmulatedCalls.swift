@@ -61,13 +61,6 @@ enum EmulatedCalls {
             return sqe.ioprio & UInt16(IORING_ACCEPT_MULTISHOT) != 0 ? .more(accepted) : .done(accepted)
         case .connect:
             return connectAttempt(operation)
-        case .pollAdd:
-            let wanted = Int16(truncatingIfNeeded: sqe.poll32_events)
-            var entry = pollfd(fd: fd, events: wanted, revents: 0)
-            let status = poll(&entry, 1, 0)
-            if status < 0 { return .done(-errno) }
-            if entry.revents != 0 { return .done(Int32(UInt16(bitPattern: entry.revents))) }
-            return .wouldBlock(UInt32(UInt16(bitPattern: wanted)))
         default:
             return .done(-EINVAL)
         }
