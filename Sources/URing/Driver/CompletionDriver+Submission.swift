@@ -15,7 +15,7 @@ extension CompletionDriver {
     /// Starts `operation` in the reserved `ticket`; its waiter is resumed from a CQE, or
     /// at once when it was cancelled before reaching the ring or the ring refused it.
     func start<Operation: RingOperation>(
-        _ operation: Operation, ticket: SlotTicket, deadline: ContinuousClock.Instant?,
+        _ operation: Operation, ticket: SlotTicket, deadline: ClockDeadline?,
         continuation: UnsafeContinuation<OperationOutcome, Never>
     ) {
         guard CurrentDriver.driver === self else {
@@ -32,7 +32,7 @@ extension CompletionDriver {
         }
         var remaining: Duration?
         if let deadline {
-            let left = deadline - ContinuousClock.now
+            let left = deadline.remaining
             guard left > .zero else {
                 slots.abandon(ticket)
                 var outcome = OperationOutcome.cancelledBeforeSubmission(shutdown: false)
@@ -116,7 +116,8 @@ extension CompletionDriver {
             time.pointee = __kernel_timespec(deadline - ContinuousClock.now)
             entry.timeout(time)
             entry.userData = UserData(kind: .operation, ticket: ticket).rawValue
-            slots.submitted(ticket, waiter: .timer(job, deadline: deadline, executor: executor), completions: 1)
+            let waiter = Waiter.timer(job, deadline: ClockDeadline(deadline), executor: executor)
+            slots.submitted(ticket, waiter: waiter, completions: 1)
             counters.operationsStarted += 1
             return true
         } catch {

@@ -26,9 +26,11 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
     // that created the driver; those two are thread-safe.
 
     /// Who an operation wakes: a suspended task, or a job whose timer the ring holds.
+    /// Every payload has a fixed layout (ClockDeadline, not ContinuousClock.Instant), so
+    /// moving a Waiter in and out of a slot is plain code, not Swift runtime calls.
     enum Waiter {
         case task(UnsafeContinuation<OperationOutcome, Never>)
-        case timer(UnownedJob, deadline: ContinuousClock.Instant, executor: URingExecutor)
+        case timer(UnownedJob, deadline: ClockDeadline, executor: URingExecutor)
         /// A multishot operation that takes each CQE as it comes.
         case multishot(any MultishotOperation)
     }
@@ -41,20 +43,36 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
         case registered(ReceiveBufferPool)
     }
 
+    // Safety (@exclusivity(unchecked) in release builds): the hot mutable state is
+    // touched only on the owner thread, and no access to a property overlaps another
+    // access to it (nothing reached from `ring.reap`'s callback touches `ring`, and so on).
+    // The dynamic exclusivity check per access (swift_beginAccess: a TLS lookup and an
+    // access-set insert) would only cost time there; debug builds, and so the test
+    // suite, keep it to catch a future overlap.
+    #if DEBUG
     var ring: Ring
     var slots = OperationSlots<Waiter>()
+    var drained: [DriverMessage] = []
+    var counters = DriverStatistics()
+    var shuttingDown = false
+    var receiveBufferPoolState = ReceiveBufferPoolState.notCreated
+    var lostCompletions = LostCompletionRecovery()
+    #else
+    @exclusivity(unchecked) var ring: Ring
+    @exclusivity(unchecked) var slots = OperationSlots<Waiter>()
+    @exclusivity(unchecked) var drained: [DriverMessage] = []
+    @exclusivity(unchecked) var counters = DriverStatistics()
+    @exclusivity(unchecked) var shuttingDown = false
+    @exclusivity(unchecked) var receiveBufferPoolState = ReceiveBufferPoolState.notCreated
+    @exclusivity(unchecked) var lostCompletions = LostCompletionRecovery()
+    #endif
     /// Where timers go that this ring gives back (shutdown, lost CQEs); set by the runtime.
     var timerFallback: (any JobTimers)?
     let mailbox = Mailbox()
-    var drained: [DriverMessage] = []
     private let wake: WakeSignal
-    var counters = DriverStatistics()
     private let deferTaskRun: Bool
-    var shuttingDown = false
     let index: Int
     let receiveBufferPoolConfiguration: ReceiveBufferPoolConfiguration
-    var receiveBufferPoolState = ReceiveBufferPoolState.notCreated
-    var lostCompletions = LostCompletionRecovery()
 
     /// Sets up the ring and the eventfd on the calling thread and makes this the
     /// thread's driver.
@@ -218,7 +236,7 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
             if outcome.shutdown || outcome.completionsLost, let timerFallback {
                 // A shutdown (or a lost-CQE probe) cut the timer short: keep its deadline;
                 // the fallback timers fire it then.
-                _ = timerFallback.schedule(job, at: deadline)
+                _ = timerFallback.schedule(job, at: deadline.instant)
             } else {
                 executor.enqueue(job)
             }

@@ -65,9 +65,9 @@ class RemoteSubmission: @unchecked Sendable {
     var ticket: SlotTicket?
     var cancelled = false
     let continuation: UnsafeContinuation<OperationOutcome, Never>
-    let deadline: ContinuousClock.Instant?
+    let deadline: ClockDeadline?
 
-    init(continuation: UnsafeContinuation<OperationOutcome, Never>, deadline: ContinuousClock.Instant?) {
+    init(continuation: UnsafeContinuation<OperationOutcome, Never>, deadline: ClockDeadline?) {
         self.continuation = continuation
         self.deadline = deadline
     }
@@ -82,7 +82,7 @@ final class RemoteOperation<Operation: RingOperation>: RemoteSubmission, @unchec
     // @unchecked: the operation's pointers stay valid because its caller awaits the CQE.
     let operation: Operation
 
-    init(_ operation: Operation, continuation: UnsafeContinuation<OperationOutcome, Never>, deadline: ContinuousClock.Instant?) {
+    init(_ operation: Operation, continuation: UnsafeContinuation<OperationOutcome, Never>, deadline: ClockDeadline?) {
         self.operation = operation
         super.init(continuation: continuation, deadline: deadline)
     }

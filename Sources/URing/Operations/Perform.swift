@@ -43,7 +43,7 @@ func perform<Operation: RingOperation>(_ operation: Operation) async throws -> O
 /// The path for callers on threads that own no ring (MainActor, Dispatch, another
 /// executor): the operation is boxed and handed to a worker of the current runtime.
 private func performRemotely<Operation: RingOperation>(
-    _ operation: Operation, deadline: ContinuousClock.Instant?
+    _ operation: Operation, deadline: ClockDeadline?
 ) async throws -> Operation.Output {
     let driver = try RuntimeRegistry.remoteDriver()
     let handoff = RemoteHandoff()
@@ -98,13 +98,14 @@ private final class RemoteHandoff: Sendable {
 /// The deadline every operation started in the current task is cut short by: a
 /// task-local that `URingRuntime.withDeadline` sets (nested deadlines keep the earlier).
 enum OperationDeadline {
-    @TaskLocal static var current: ContinuousClock.Instant?
+    /// A ClockDeadline, not a ContinuousClock.Instant: every operation reads it.
+    @TaskLocal static var current: ClockDeadline?
 
     /// Runs `body` with `deadline`, or the enclosing one if that is earlier.
     static func with<Result>(
         _ deadline: ContinuousClock.Instant, _ body: () async throws -> Result
     ) async rethrows -> Result {
-        let effective = current.map { min($0, deadline) } ?? deadline
+        let effective = current.map { min($0, ClockDeadline(deadline)) } ?? ClockDeadline(deadline)
         return try await $current.withValue(effective, operation: body)
     }
 }
