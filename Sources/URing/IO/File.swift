@@ -13,10 +13,14 @@ public final class File: Sendable {
     /// The descriptor; valid until `close()`. Do not close it yourself.
     public let descriptor: FileDescriptor
     let uses = FileUseCount()
+    /// Opened with O_DIRECT: every read and write is checked for alignment first.
+    let isDirect: Bool
 
     /// Wraps an open descriptor; the File takes ownership and closes it.
     public init(taking descriptor: FileDescriptor) {
         self.descriptor = descriptor
+        let flags = fcntl(descriptor.rawValue, F_GETFL)
+        isDirect = flags >= 0 && flags & directFlag != 0
     }
 
     deinit {
@@ -44,9 +48,14 @@ public final class File: Sendable {
     /// 0 at or past it). Buffers over 4 GiB are read in chunks until one comes up short.
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) async throws -> Int {
         let start = try Self.validOffset(offset)
+        try checkDirectAlignment(buffer.baseAddress, count: buffer.count, offset: start)
         return try await withUse {
             if buffer.count <= Self.maximumChunk {
-                return try await perform(ReadOperation(descriptor: descriptor, buffer: buffer, offset: start))
+                do {
+                    return try await perform(ReadOperation(descriptor: descriptor, buffer: buffer, offset: start))
+                } catch {
+                    throw directIOError(error, buffer.baseAddress, count: buffer.count, offset: start)
+                }
             }
             var done = 0
             while done < buffer.count {
@@ -80,12 +89,18 @@ public final class File: Sendable {
     /// Writes all of `buffer` at `offset`, continuing after short writes.
     public func write(_ buffer: UnsafeRawBufferPointer, at offset: Int64) async throws {
         let start = try Self.validOffset(offset)
+        try checkDirectAlignment(buffer.baseAddress, count: buffer.count, offset: start)
         try await withUse {
             var done = 0
             while done < buffer.count {
                 let chunk = UnsafeRawBufferPointer(rebasing: buffer[done..<min(buffer.count, done + Self.maximumChunk)])
-                let count = try await perform(
-                    WriteOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done)))
+                let count: Int
+                do {
+                    count = try await perform(
+                        WriteOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done)))
+                } catch {
+                    throw directIOError(error, chunk.baseAddress, count: chunk.count, offset: start + UInt64(done))
+                }
                 if count == 0 {
                     throw Errno.noSpace
                 }

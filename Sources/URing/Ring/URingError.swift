@@ -16,6 +16,10 @@ public enum URingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Called in a fork() child on a runtime created before the fork: its worker threads
     /// do not exist in the child and its rings are not mapped there (MADV_DONTFORK).
     case forkedChild
+    /// An O_DIRECT read or write whose buffer address, length or file offset is not a
+    /// multiple of the device's logical block size (checked against 512 before
+    /// submitting; a device with 4096-byte blocks reports it through the kernel).
+    case misalignedDirectIO(address: UInt, count: Int, offset: UInt64)
 
     public var description: String {
         switch self {
@@ -30,6 +34,10 @@ public enum URingError: Error, Sendable, Equatable, CustomStringConvertible {
             return "this process is a fork() child, and the URingRuntime it used was created before fork(): "
                 + "its worker threads and rings do not exist in the child. In the child, call exec (or _exit), "
                 + "or create a new URingRuntime there"
+        case .misalignedDirectIO(let address, let count, let offset):
+            return "O_DIRECT I/O needs the buffer address, length and file offset aligned to the device's "
+                + "logical block size (512 or 4096 bytes; AlignedBuffer gives aligned memory): got address 0x"
+                + String(address, radix: 16) + ", length \(count), offset \(offset)"
         }
     }
 }

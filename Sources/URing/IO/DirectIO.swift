@@ -1,0 +1,83 @@
+// O_DIRECT: file I/O that bypasses the page cache (storage benchmarks, databases that
+// cache for themselves). swift-system's OpenOptions does not name O_DIRECT (its value
+// differs per architecture), so URing does. The kernel wants the buffer's address, the
+// length and the file offset aligned to the device's logical block size (512 or 4096
+// bytes): `AlignedBuffer` gives memory that is, and a File opened with `.direct` checks
+// each call before submitting it, so a misaligned one fails with a clear
+// `URingError.misalignedDirectIO` instead of the kernel's bare EINVAL.
+
+import Glibc
+
+extension FileDescriptor.OpenOptions {
+    /// O_DIRECT: transfers go between the device and your buffer, bypassing the page
+    /// cache. Buffers, lengths and offsets must be multiples of the device's logical
+    /// block size (use `AlignedBuffer`; 4096 suits every device).
+    public static var direct: FileDescriptor.OpenOptions { FileDescriptor.OpenOptions(rawValue: directFlag) }
+}
+
+/// O_DIRECT's value on this architecture (Linux's asm-generic value, and the exceptions).
+#if arch(arm64) || arch(arm)
+let directFlag: Int32 = 0o200000
+#elseif arch(powerpc64) || arch(powerpc64le)
+let directFlag: Int32 = 0o400000
+#else
+let directFlag: Int32 = 0o40000
+#endif
+
+/// Heap memory aligned for O_DIRECT I/O, freed when the buffer is released.
+///
+/// Pass `bytes` (or a slice of it that keeps the alignment) to `File.read(into:at:)` and
+/// `File.write(_:at:)`. Not Sendable: like any buffer, one task writes it at a time.
+public final class AlignedBuffer {
+    /// The memory: `count` bytes starting at a multiple of `alignment`.
+    public let bytes: UnsafeMutableRawBufferPointer
+    /// The alignment of `bytes.baseAddress`.
+    public let alignment: Int
+
+    /// `byteCount` bytes aligned to `alignment` (a power of two, at least 512), zeroed.
+    ///
+    /// - Throws: `URingError.invalidArgument` for a negative size or an alignment that is
+    ///   not a power of two of at least 512; `Errno.noMemory` when it cannot be allocated.
+    public init(byteCount: Int, alignment: Int = 4096) throws {
+        guard byteCount >= 0 else {
+            throw URingError.invalidArgument("an aligned buffer's size must not be negative, got \(byteCount)")
+        }
+        guard alignment >= 512, alignment & (alignment - 1) == 0 else {
+            throw URingError.invalidArgument("an aligned buffer's alignment must be a power of two of at least 512, got \(alignment)")
+        }
+        guard byteCount <= IOBuffer.physicalMemory else { throw Errno.noMemory }
+        var pointer: UnsafeMutableRawPointer?
+        // Safety: posix_memalign hands out memory this object owns until deinit frees it.
+        guard posix_memalign(&pointer, alignment, max(byteCount, 1)) == 0, let pointer else { throw Errno.noMemory }
+        pointer.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
+        bytes = UnsafeMutableRawBufferPointer(start: pointer, count: byteCount)
+        self.alignment = alignment
+    }
+
+    deinit { free(bytes.baseAddress) }
+}
+
+/// What O_DIRECT needs of every call: the smallest logical block size any device has.
+/// Devices with 4096-byte blocks reject what passes this with EINVAL, which the File
+/// then reports as the same error.
+let directAlignment = 512
+
+extension File {
+    /// Throws `URingError.misalignedDirectIO` unless address, length and offset are all
+    /// multiples of 512 (only for files opened with `.direct`).
+    @inline(__always)
+    func checkDirectAlignment(_ address: UnsafeRawPointer?, count: Int, offset: UInt64) throws {
+        guard isDirect else { return }
+        let address = UInt(bitPattern: address)
+        if address % UInt(directAlignment) != 0 || count % directAlignment != 0 || offset % UInt64(directAlignment) != 0 {
+            throw URingError.misalignedDirectIO(address: address, count: count, offset: offset)
+        }
+    }
+
+    /// The typed error for the kernel's EINVAL on an O_DIRECT file (alignment finer than
+    /// 512 bytes is the usual cause); other errors pass through.
+    func directIOError(_ error: Error, _ address: UnsafeRawPointer?, count: Int, offset: UInt64) -> Error {
+        guard isDirect, let errno = error as? Errno, errno == .invalidArgument else { return error }
+        return URingError.misalignedDirectIO(address: UInt(bitPattern: address), count: count, offset: offset)
+    }
+}

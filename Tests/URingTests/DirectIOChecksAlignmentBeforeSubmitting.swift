@@ -1,0 +1,74 @@
+// O_DIRECT through the public API: `.direct` opens bypass the page cache, AlignedBuffer
+// gives aligned memory, and a misaligned call fails with URingError.misalignedDirectIO
+// before anything is submitted.
+
+import Glibc
+import Testing
+import URing
+
+@Suite("O_DIRECT files check alignment before submitting", .requiresIOURing)
+struct DirectIOChecksAlignmentBeforeSubmitting {
+    @Test("AlignedBuffer is aligned and zeroed, and rejects bad sizes and alignments with typed errors")
+    func alignedBuffer() throws {
+        let buffer = try AlignedBuffer(byteCount: 10_000, alignment: 4_096)
+        #expect(UInt(bitPattern: buffer.bytes.baseAddress) % 4_096 == 0)
+        #expect(buffer.bytes.count == 10_000 && buffer.alignment == 4_096)
+        #expect(buffer.bytes.allSatisfy { $0 == 0 })
+        #expect(throws: URingError.self) { try AlignedBuffer(byteCount: -1) }
+        #expect(throws: URingError.self) { try AlignedBuffer(byteCount: 4_096, alignment: 256) }
+        #expect(throws: URingError.self) { try AlignedBuffer(byteCount: 4_096, alignment: 3_000) }
+    }
+
+    @Test("aligned direct writes and reads round-trip; misaligned ones throw misalignedDirectIO")
+    func directRoundTripAndMisalignment() async throws {
+        // The test file's folder must support O_DIRECT (tmpfs does not).
+        let scratch = try TemporaryFile()
+        try await withRuntime { _ in
+            let file: File
+            do {
+                file = try await File.open(scratch.path, .readWrite, options: [.direct])
+            } catch Errno.invalidArgument {
+                print("skipped: \(scratch.path) is on a file system without O_DIRECT (EINVAL at open)")
+                return
+            }
+            let source = try AlignedBuffer(byteCount: 8_192)
+            for index in 0..<source.bytes.count { source.bytes[index] = UInt8(truncatingIfNeeded: index &* 13) }
+            try await file.write(UnsafeRawBufferPointer(source.bytes), at: 4_096)
+            let target = try AlignedBuffer(byteCount: 8_192)
+            #expect(try await file.read(into: target.bytes, at: 4_096) == 8_192)
+            #expect(Array(target.bytes) == Array(source.bytes))
+
+            let misalignedAddress = UnsafeMutableRawBufferPointer(rebasing: target.bytes[1..<4_097])
+            await #expect(throws: URingError.misalignedDirectIO(
+                address: UInt(bitPattern: misalignedAddress.baseAddress), count: 4_096, offset: 0)
+            ) {
+                _ = try await file.read(into: misalignedAddress, at: 0)
+            }
+            let shortLength = UnsafeMutableRawBufferPointer(rebasing: target.bytes[0..<100])
+            await #expect(throws: URingError.misalignedDirectIO(
+                address: UInt(bitPattern: shortLength.baseAddress), count: 100, offset: 0)
+            ) {
+                _ = try await file.read(into: shortLength, at: 0)
+            }
+            await #expect(throws: URingError.misalignedDirectIO(
+                address: UInt(bitPattern: source.bytes.baseAddress), count: 4_096, offset: 7)
+            ) {
+                try await file.write(UnsafeRawBufferPointer(rebasing: source.bytes[0..<4_096]), at: 7)
+            }
+            try await file.close()
+        }
+    }
+
+    @Test("a file opened without .direct takes unaligned buffers as before")
+    func bufferedFileIsNotChecked() async throws {
+        let scratch = try TemporaryFile(contents: Array(repeating: 7, count: 300))
+        try await withRuntime { _ in
+            let file = try await File.open(scratch.path, .readOnly)
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 101, alignment: 1)
+            defer { buffer.deallocate() }
+            let slice = UnsafeMutableRawBufferPointer(rebasing: buffer[1...])
+            #expect(try await file.read(into: slice, at: 3) == 100)
+            try await file.close()
+        }
+    }
+}
