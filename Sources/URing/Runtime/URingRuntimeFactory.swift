@@ -13,7 +13,8 @@
 // those are not initialised when the concurrency runtime asks). Its configuration comes
 // from the environment: SWIFT_URING_WORKERS (default: CPU count), SWIFT_URING_RING_ENTRIES
 // (default 256), SWIFT_URING_RECEIVE_BUFFERS (COUNT or COUNTxSIZE, default 256x16384; 0
-// turns multishot receives off). A value that is not valid stops the program at start
+// turns multishot receives off), SWIFT_URING_DEFER_TASKRUN (1: rings set up with
+// IORING_SETUP_DEFER_TASKRUN; 0, the default: COOP_TASKRUN). A value that is not valid stops the program at start
 // with a message naming the variable; so does a runtime that cannot start (the typed
 // error's message says why and what to do).
 
@@ -42,6 +43,10 @@ public struct URingRuntimeFactory: ExecutorFactory {
             }
             configuration.receiveBufferPool.count = count
             if parts.count == 2, let size = parts[1] { configuration.receiveBufferPool.bufferSize = size }
+        }
+        if let value = environment("SWIFT_URING_DEFER_TASKRUN") {
+            guard value == "0" || value == "1" else { invalid("SWIFT_URING_DEFER_TASKRUN", value, "0 or 1") }
+            configuration.deferTaskRun = value == "1"
         }
         do {
             return try URingRuntime(configuration, isProcessDefault: true)
