@@ -47,17 +47,29 @@ let package = Package(
             path: "Examples/URingExamples",
             swiftSettings: strict
         ),
+        .target(
+            name: "SchedulingScenarios",
+            dependencies: ["URingExecutor"],
+            path: "Tests/SchedulingScenarios",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "DefaultExecutorConformance",
+            dependencies: ["URing", "URingExecutor", "SchedulingScenarios"],
+            path: "Tests/DefaultExecutorConformance",
+            swiftSettings: strict + [.unsafeFlags(["-Xfrontend", "-disable-availability-checking"])]
+        ),
         .testTarget(
             name: "URingTests",
             dependencies: [
-                "URing", .product(name: "SystemPackage", package: "swift-system"),
+                "URing", "SchedulingScenarios", .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "URingExecutorTests",
-            dependencies: ["URingExecutor", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["URingExecutor", "SchedulingScenarios", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -60,6 +60,11 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
 
     /// Index of the worker currently sleeping with a deadline for the timers, or -1.
     private let timerWatcher = Atomic<Int>(-1)
+    /// The stuck-work watcher (Worker.swift): a worker index, `noWatcher`, or
+    /// `watcherRequested` (a sleeper was woken to become it).
+    private let stuckWorkWatcher = Atomic<Int>(-1)
+    private static let noWatcher = -1
+    private static let watcherRequested = -2
     let remoteEnqueues = Atomic<UInt64>(0)
     let notifications = Atomic<UInt64>(0)
     let forwardedAfterShutdown = Atomic<UInt64>(0)
@@ -236,6 +241,73 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
 
     func unparkAllWorkers() {
         for worker in workers { worker.parker.unpark() }
+    }
+
+    // MARK: Stuck-work watch
+
+    /// A worker put work in its own LIFO slot or queue and woke nobody: if nobody watches
+    /// for work stuck behind a job that does not return, and a worker sleeps, wake one to
+    /// become the watcher. Cheap when a watch is on or every worker is busy (loads only).
+    @inline(__always)
+    func requestStuckWorkWatch() {
+        guard workerCount > 1 else { return }
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        guard stuckWorkWatcher.load(ordering: .relaxed) == Self.noWatcher, idle.hasSleepers else { return }
+        requestStuckWorkWatchSlowly()
+    }
+
+    @inline(never)
+    private func requestStuckWorkWatchSlowly() {
+        guard stuckWorkWatcher.compareExchange(
+            expected: Self.noWatcher, desired: Self.watcherRequested, ordering: .sequentiallyConsistent
+        ).exchanged else { return }
+        if let sleeper = idle.workerToWatch() {
+            wake(sleeper)
+        } else {
+            stuckWorkWatcher.store(Self.noWatcher, ordering: .sequentiallyConsistent)
+        }
+    }
+
+    /// Whether worker `index`, about to park, watches for stuck work: it already does, it
+    /// was asked to, or nobody watches while some peer holds local work (the pusher may have
+    /// looked for a sleeper before this worker was one: it stored its job, then read the
+    /// sleepers; this worker registered as a sleeper, then reads the peers' work; with the
+    /// fences, one of the two sees the other).
+    func claimStuckWorkWatch(_ index: Int) -> Bool {
+        guard workerCount > 1 else { return false }
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        let current = stuckWorkWatcher.load(ordering: .sequentiallyConsistent)
+        if current == index { return true }
+        if current == Self.watcherRequested {
+            return stuckWorkWatcher.compareExchange(
+                expected: Self.watcherRequested, desired: index, ordering: .sequentiallyConsistent
+            ).exchanged
+        }
+        guard current == Self.noWatcher,
+            workers.contains(where: { $0.index != index && $0.hasLocalWork })
+        else { return false }
+        return stuckWorkWatcher.compareExchange(
+            expected: Self.noWatcher, desired: index, ordering: .sequentiallyConsistent
+        ).exchanged
+    }
+
+    /// The watcher saw no local work anywhere for a while and stops; it then looks once
+    /// more, so work pushed by a worker that still saw the watch on is not left behind.
+    func releaseStuckWorkWatch(_ index: Int) {
+        guard stuckWorkWatcher.compareExchange(
+            expected: index, desired: Self.noWatcher, ordering: .sequentiallyConsistent
+        ).exchanged else { return }
+        if workers.contains(where: { $0.hasLocalWork }) {
+            _ = stuckWorkWatcher.compareExchange(
+                expected: Self.noWatcher, desired: index, ordering: .sequentiallyConsistent)
+        }
+    }
+
+    /// The watcher leaves its park to run work: it may be the next to get stuck, so it
+    /// stops watching (a later push, or a worker parking next to local work, starts a new
+    /// watch).
+    func handOffStuckWorkWatch(_ index: Int) {
+        _ = stuckWorkWatcher.compareExchange(expected: index, desired: Self.noWatcher, ordering: .sequentiallyConsistent)
     }
 
     // MARK: Timer watch

@@ -53,6 +53,19 @@ final class IdleWorkers: Sendable {
         }
     }
 
+    /// Whether any worker sleeps (a plain load: for a cheap first check).
+    var hasSleepers: Bool { Self.unparked(state.load(ordering: .relaxed)) < workerCount }
+
+    /// A sleeping worker to wake as the stuck-work watcher, whether or not someone
+    /// searches; counted as searching, like one `workerToNotify` returns.
+    func workerToWatch() -> Int? {
+        sleepers.withLock { sleepers in
+            guard let index = sleepers.popLast() else { return nil }
+            state.wrappingAdd(Self.oneSearching + Self.oneUnparked, ordering: .sequentiallyConsistent)
+            return index
+        }
+    }
+
     /// Tries to become a searcher; false when half the workers already search.
     func transitionToSearching() -> Bool {
         let word = state.load(ordering: .sequentiallyConsistent)

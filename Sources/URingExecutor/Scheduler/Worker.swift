@@ -17,6 +17,17 @@
 //   6. otherwise park: check-store-recheck through IdleWorkers, so no wake-up is lost.
 // Every `pollInterval` ticks the worker also polls its parker and fires due timers.
 //
+// No ready job waits behind a job that does not return (it spins, or blocks) while
+// another worker sleeps. The LIFO slot is an atomic word, so another worker can take its
+// job; putting work in the LIFO slot or the queue without waking anyone asks for a
+// stuck-work watcher (URingExecutor.requestStuckWorkWatch: one relaxed load when a watch
+// is on or nobody sleeps). The watcher is a sleeping worker that parks with a short
+// timeout (`watchInterval`) and, when a peer has local work and has not started a job
+// since its previous look, steals that work (queue half and LIFO slot). It stops watching
+// after `watchIdleLooks` looks that found no peer with local work, then re-checks once
+// (a pusher that saw the watch still on is covered by that re-check). With one worker
+// there is nobody to take the work: a job that never returns starves the rest.
+//
 // Stalls (StallDetection.swift): with a threshold set, the worker reads a clock once per
 // job, when the job returns; `stallTimer` knows when the previous job returned or the
 // last poll or park ended, so the difference is the job's own time.
@@ -31,10 +42,16 @@
 // from others, runs what is in its LIFO slot and local queue, then what is left in the
 // injection queue, and exits. Jobs enqueued from then on are forwarded by the executor.
 
+import Synchronization
+
 struct SchedulerTuning {
     static let injectionInterval: UInt32 = 31
     static let pollInterval: UInt32 = 61
     static let lifoBudget = 3
+    /// How often the stuck-work watcher looks at its peers.
+    static let watchInterval = Duration.milliseconds(1)
+    /// Looks in a row that found no peer with local work before the watcher stops.
+    static let watchIdleLooks = 200
 }
 
 final class Worker: @unchecked Sendable {
@@ -58,10 +75,17 @@ final class Worker: @unchecked Sendable {
     let counters = WorkerCounters()
     private(set) var parker: any Parker = PlaceholderParker()
 
+    /// The LIFO slot: an UnownedJob's bits, 0 when empty. The owner fills and empties it;
+    /// the stuck-work watcher may take its job. Both sides take with an exchange, so a job
+    /// is taken exactly once.
+    private let lifo = Atomic<UInt>(0)
+
     // MARK: owner-only state
     private let leadingPadding = CacheLinePadding()
-    private var lifoSlot: UnownedJob?
     private var lifoStreak = 0
+    /// Watcher's view of each peer's `jobsRun` at its previous look.
+    private var watchedJobCounts: [UInt64] = []
+    private var watchIdleLooks = 0
     private var tick: UInt32 = 0
     private var isSearching = false
     /// True while inside `park`: wakes caused by our own parker's events need no notify.
@@ -102,6 +126,21 @@ final class Worker: @unchecked Sendable {
         }
     }
 
+    // MARK: The LIFO slot
+
+    private static func bits(_ job: UnownedJob) -> UInt { unsafeBitCast(job, to: UInt.self) }
+    private static func job(_ bits: UInt) -> UnownedJob { unsafeBitCast(bits, to: UnownedJob.self) }
+
+    /// Empties the LIFO slot (any thread); nil when it was empty.
+    private func takeLIFO() -> UnownedJob? {
+        guard lifo.load(ordering: .relaxed) != 0 else { return nil }
+        let taken = lifo.exchange(0, ordering: .acquiringAndReleasing)
+        return taken == 0 ? nil : Self.job(taken)
+    }
+
+    /// Whether this worker has jobs of its own waiting (any thread; a snapshot).
+    var hasLocalWork: Bool { lifo.load(ordering: .acquiring) != 0 || !queue.isEmpty }
+
     /// Called on the worker thread during start-up, before the loop runs.
     func install(_ parker: any Parker) {
         self.parker = parker
@@ -125,17 +164,19 @@ final class Worker: @unchecked Sendable {
             pushBack(job)
             shouldNotify = true
         case .lifoSlot:
-            if let displaced = lifoSlot {
-                lifoSlot = job
-                pushBack(displaced)
+            let displaced = lifo.exchange(Self.bits(job), ordering: .acquiringAndReleasing)
+            if displaced != 0 {
+                pushBack(Self.job(displaced))
                 shouldNotify = true
             } else {
-                lifoSlot = job
                 shouldNotify = false
             }
         }
-        if isParking { shouldNotify = false }
+        if isParking { return }
         if shouldNotify { notifyParked() }
+        // The job running now may never return (it spins or blocks): make sure a sleeping
+        // worker watches for that, unless one does already.
+        executorRef._withUnsafeGuaranteedRef { $0.requestStuckWorkWatch() }
     }
 
     private func pushBack(_ job: UnownedJob) {
@@ -195,8 +236,7 @@ final class Worker: @unchecked Sendable {
             counters.injectionPops.bump()
             return job
         }
-        if let job = lifoSlot {
-            lifoSlot = nil
+        if let job = takeLIFO() {
             if lifoStreak < SchedulerTuning.lifoBudget {
                 lifoStreak += 1
                 counters.lifoHits.bump()
@@ -284,8 +324,6 @@ final class Worker: @unchecked Sendable {
 
     // MARK: Parking
 
-    private var hasLocalWork: Bool { lifoSlot != nil || !queue.isEmpty }
-
     private func park() {
         if hasLocalWork { return }
         let wasLastSearcher = withIdle { $0.transitionToParked(index, isSearching: isSearching) }
@@ -296,15 +334,60 @@ final class Worker: @unchecked Sendable {
         while !isStopping {
             counters.parks.bump()
             let watchesTimers = executor.claimTimerWatch(index)
-            parker.park(deadline: watchesTimers ? executor.timers.nextDeadline : nil)
+            let watchesStuckWork = executor.claimStuckWorkWatch(index)
+            var deadline = watchesTimers ? executor.timers.nextDeadline : nil
+            if watchesStuckWork {
+                let look = ContinuousClock.now + SchedulerTuning.watchInterval
+                deadline = min(deadline ?? look, look)
+            }
+            parker.park(deadline: deadline)
             if watchesTimers { executor.releaseTimerWatch(index) }
             fireDueTimers()
+            if watchesStuckWork { lookForStuckWork() }
             if leaveParked() { break }
         }
         isParking = false
         markIdleEnd()
-        if !isSearching && (lifoSlot != nil ? 1 : 0) + queue.count > 1 {
-            notifyParked()
+        executor.handOffStuckWorkWatch(index)
+        if (lifo.load(ordering: .relaxed) != 0 ? 1 : 0) + queue.count > 1 {
+            if !isSearching { notifyParked() }
+            // More than the next job waits here: should that job not return, the rest
+            // needs a watcher.
+            executor.requestStuckWorkWatch()
+        }
+    }
+
+    /// The stuck-work watcher's look at its peers: work queued behind a job that has run
+    /// since the previous look is taken into this worker's queue (which ends its park).
+    private func lookForStuckWork() {
+        let workers = executor.workers
+        if watchedJobCounts.count != workers.count {
+            watchedJobCounts = workers.map { $0.counters.jobsRun.load(ordering: .relaxed) }
+            return
+        }
+        var peersWithWork = 0
+        for (position, peer) in workers.enumerated() where peer !== self {
+            let started = peer.counters.jobsRun.load(ordering: .relaxed)
+            defer { watchedJobCounts[position] = started }
+            guard peer.hasLocalWork else { continue }
+            peersWithWork += 1
+            // The peer has started no job since the last look: what it holds is stuck.
+            guard started == watchedJobCounts[position] else { continue }
+            if let (job, moved) = peer.queue.steal(into: queue) {
+                counters.steals.bump()
+                counters.stolenJobs.bump(by: UInt64(moved))
+                pushBack(job)
+            }
+            if let job = peer.takeLIFO() {
+                counters.stolenJobs.bump()
+                pushBack(job)
+            }
+        }
+        watchIdleLooks = peersWithWork == 0 ? watchIdleLooks + 1 : 0
+        if watchIdleLooks >= SchedulerTuning.watchIdleLooks {
+            watchIdleLooks = 0
+            watchedJobCounts = []
+            executor.releaseStuckWorkWatch(index)
         }
     }
 
@@ -330,8 +413,7 @@ final class Worker: @unchecked Sendable {
             _ = withIdle { $0.transitionFromSearching() }
         }
         while true {
-            if let job = lifoSlot {
-                lifoSlot = nil
+            if let job = takeLIFO() {
                 run(job)
             } else if let job = queue.pop() {
                 run(job)
