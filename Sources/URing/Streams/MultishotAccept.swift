@@ -8,6 +8,13 @@
 // Each arming holds one use of the listening socket until its `finish`, so the
 // listener's close() waits for the operation to leave the kernel. A descriptor that
 // arrives after the consumer left is closed, never leaked.
+//
+// Errors: the kernel ends a multishot accept at its first error. A transient one
+// (`AcceptFailure.isTransient`: descriptor or memory exhaustion, a connection aborted
+// before it was taken, a firewall's EPERM...) does not end the sequence: `next()`
+// reports `.interrupted` and the consumer's following `next()` arms it again (the
+// listener backs off in between). A closed listener ends it quietly; anything else
+// (a programming error: EBADF, EINVAL, ENOTSOCK, EOPNOTSUPP) is thrown.
 
 import CLiburing
 import Glibc
@@ -36,8 +43,18 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
 
     // MARK: Consumer side
 
-    /// The next accepted descriptor; nil once the listener is closed or the consumer left.
-    func next() async throws -> FileDescriptor? {
+    /// What one `next()` brought.
+    enum Event {
+        case accepted(FileDescriptor)
+        /// The listener is closed, or the consumer left.
+        case end
+        /// The accept ended with a transient error; call `next()` again (after a backoff)
+        /// to re-arm it.
+        case interrupted(Errno)
+    }
+
+    /// The next accepted descriptor, the end, or a transient error to back off from.
+    func next() async throws -> Event {
         try Task.checkCancellation()
         let result: MultishotResult<Int32>
         switch state.withLock({ $0.channel.next() }) {
@@ -57,13 +74,16 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
         }
         switch result {
         case .element(let fd):
-            return FileDescriptor(rawValue: fd)
+            return .accepted(FileDescriptor(rawValue: fd))
         case .end:
-            return nil
+            return .end
         case .cancelled:
             throw CancellationError()
+        case .interrupted(let error):
+            // Only errors `AcceptFailure.isTransient` accepts are marked transient.
+            return .interrupted(error as? Errno ?? Errno(rawValue: EIO))
         case .failure(let error):
-            if case URingError.closed = error { return nil }
+            if case URingError.closed = error { return .end }
             throw error
         }
     }
@@ -138,7 +158,8 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
         } else {
             do { _ = try outcome.count() } catch { failure = error }
         }
-        perform(state.withLock { $0.channel.finish(last: last, failure: failure) })
+        let transient = failure.map(AcceptFailure.isTransient) ?? false
+        perform(state.withLock { $0.channel.finish(last: last, failure: failure, transient: transient) })
     }
 
     private func perform(_ action: MultishotChannel<Int32, Waiter>.FinishAction) {
@@ -148,5 +169,22 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
         case .discard(let fd): _ = Glibc.close(fd)
         case .rearm: start()
         }
+    }
+}
+
+/// Which accept errors end an accept loop.
+enum AcceptFailure {
+    /// Programming errors: the descriptor is not a listening socket, or was closed behind
+    /// the listener's back. Everything else the kernel reports for accept is transient.
+    private static let fatal: Set<Int32> = [EBADF, EINVAL, ENOTSOCK, EOPNOTSUPP, EFAULT]
+
+    /// Whether an accept that failed with `error` should be retried after a backoff:
+    /// descriptor exhaustion (EMFILE, ENFILE), memory (ENOBUFS, ENOMEM), a connection
+    /// that went away before it was taken (ECONNABORTED, EPROTO and the network errors
+    /// accept(2) passes on), a firewall's EPERM, EINTR, a lost completion (EBADR). Not a
+    /// closed listener, shutdown, cancellation or a deadline (those are no `Errno`).
+    static func isTransient(_ error: any Error) -> Bool {
+        guard let errno = error as? Errno else { return false }
+        return !fatal.contains(errno.rawValue)
     }
 }
