@@ -52,6 +52,9 @@ final class AcceptRecovery: Sendable {
     /// Mirrors `statistics.isBackingOff`, so a successful accept outside an episode
     /// takes no lock.
     private let inEpisode = Atomic<Bool>(false)
+    /// Set by `close()` before the listening socket is shut down: an accept that fails
+    /// from then on failed because of the close.
+    private let closing = Atomic<Bool>(false)
     private let address: SocketAddress
 
     init(address: SocketAddress) { self.address = address }
@@ -122,8 +125,12 @@ final class AcceptRecovery: Sendable {
         }
     }
 
+    /// Whether `close()` has begun.
+    var isClosing: Bool { closing.load(ordering: .acquiring) }
+
     /// The listener is closing: wake every backoff now.
     func close() {
+        closing.store(true, ordering: .releasing)
         let sleepers = state.withLock { state in
             state.closed = true
             return Array(state.sleepers.values)

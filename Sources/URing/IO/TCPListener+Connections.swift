@@ -22,7 +22,9 @@ extension TCPListener {
         let recovery: AcceptRecovery
 
         public func makeAsyncIterator() -> Iterator {
-            Iterator(MultishotAccept(descriptor: socket.descriptor, uses: socket.uses), recovery: recovery)
+            let recovery = recovery
+            let accept = MultishotAccept(descriptor: socket.descriptor, uses: socket.uses) { recovery.isClosing }
+            return Iterator(accept, recovery: recovery)
         }
 
         public final class Iterator: AsyncIteratorProtocol, Sendable {

@@ -68,7 +68,7 @@ public final class TCPListener: Sendable {
             let attempt: Result<FileDescriptor, Errno> = try await socket.withUse {
                 do {
                     return .success(try await perform(AcceptOperation(descriptor: socket.descriptor)))
-                } catch let error as Errno where socket.isClosed {
+                } catch let error as Errno where socket.isClosed || recovery.isClosing {
                     // close() shut the socket down under this accept (EINVAL).
                     _ = error
                     throw URingError.closed

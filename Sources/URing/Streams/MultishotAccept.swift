@@ -28,11 +28,15 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
     /// The socket, and the use count that keeps it open while the operation is armed.
     private let descriptor: FileDescriptor
     private let uses: FileUseCount
+    /// Whether the listener's close has begun (it shuts the socket down, which fails the
+    /// accept with EINVAL, before `uses` is marked closed).
+    private let isClosing: @Sendable () -> Bool
     private let state = ThreadLock<(channel: MultishotChannel<Int32, Waiter>, driver: CompletionDriver?)>((MultishotChannel(), nil))
 
-    init(descriptor: FileDescriptor, uses: FileUseCount) {
+    init(descriptor: FileDescriptor, uses: FileUseCount, isClosing: @escaping @Sendable () -> Bool) {
         self.descriptor = descriptor
         self.uses = uses
+        self.isClosing = isClosing
     }
 
     deinit {
@@ -153,7 +157,7 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
         var failure: (any Error)?
         if outcome.result >= 0 {
             last = outcome.result
-        } else if uses.isClosed {
+        } else if uses.isClosed || isClosing() {
             failure = URingError.closed
         } else {
             do { _ = try outcome.count() } catch { failure = error }
