@@ -5,7 +5,9 @@
 // then the response is built in `output`: head first, then as much of the file as fits
 // after it, so a small file goes out in one send. Files are opened, stat'ed and read
 // through the ring. Malformed requests get their status and the connection is closed;
-// so does `Connection: close` or HTTP/1.0 without keep-alive.
+// so does `Connection: close` or HTTP/1.0 without keep-alive. A file that cannot be
+// opened because the process or system is out of descriptors (EMFILE, ENFILE) is 503
+// Service Unavailable, and the connection is closed, which gives one descriptor back.
 
 import URing
 
@@ -110,6 +112,9 @@ struct HTTPConnection: ~Copyable {
         let file: File
         do {
             file = try await File.open(FilePath(path), .readOnly)
+        } catch let error as Errno where error == .tooManyOpenFiles || error == .tooManyOpenFilesInSystem {
+            try await sendError(.serviceUnavailable, keepAlive: false)
+            return false
         } catch {
             try await sendError(.notFound, keepAlive: head.keepAlive)
             return head.keepAlive
