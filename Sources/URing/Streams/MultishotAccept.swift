@@ -15,9 +15,14 @@
 // reports `.interrupted` and the consumer's following `next()` arms it again (the
 // listener backs off in between). A closed listener ends it quietly; anything else
 // (a programming error: EBADF, EINVAL, ENOTSOCK, EOPNOTSUPP) is thrown.
+//
+// Kernels before 5.19 know ACCEPT but not IORING_ACCEPT_MULTISHOT, and answer EINVAL: the
+// operation then switches to one single-shot ACCEPT per arming (the channel re-arms it
+// after each connection), and an EINVAL from a single-shot accept is the error it is.
 
 import CLiburing
 import Glibc
+import Synchronization
 import URingExecutor
 
 final class MultishotAccept: MultishotOperation, @unchecked Sendable {
@@ -32,10 +37,14 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
     /// accept with EINVAL, before `uses` is marked closed).
     private let isClosing: @Sendable () -> Bool
     private let state = ThreadLock<(channel: MultishotChannel<Int32, Waiter>, driver: CompletionDriver?)>((MultishotChannel(), nil))
+    /// Whether armings ask for IORING_ACCEPT_MULTISHOT; cleared when the kernel refuses it.
+    /// Read and written on the ring side only (one arming at a time).
+    private let multishot: Atomic<Bool>
 
-    init(descriptor: FileDescriptor, uses: FileUseCount, isClosing: @escaping @Sendable () -> Bool) {
+    init(descriptor: FileDescriptor, uses: FileUseCount, multishot: Bool = true, isClosing: @escaping @Sendable () -> Bool) {
         self.descriptor = descriptor
         self.uses = uses
+        self.multishot = Atomic(multishot)
         self.isClosing = isClosing
     }
 
@@ -129,7 +138,9 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
     // MARK: Ring side (the driver's thread)
 
     func prepare(_ entry: SubmissionEntry) {
-        entry.accept(descriptor, address: nil, length: nil, flags: Int32(SOCK_CLOEXEC.rawValue), multishot: true)
+        entry.accept(
+            descriptor, address: nil, length: nil, flags: Int32(SOCK_CLOEXEC.rawValue),
+            multishot: multishot.load(ordering: .relaxed))
     }
 
     func arming(on driver: CompletionDriver, ticket: SlotTicket) -> Bool {
@@ -159,6 +170,9 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
             last = outcome.result
         } else if uses.isClosed || isClosing() {
             failure = URingError.closed
+        } else if outcome.result == -EINVAL && multishot.load(ordering: .relaxed) {
+            // A kernel without multishot accept (before 5.19): a quiet end, re-armed single-shot.
+            multishot.store(false, ordering: .relaxed)
         } else {
             do { _ = try outcome.count() } catch { failure = error }
         }
