@@ -48,8 +48,10 @@ struct HTTPConnection: ~Copyable {
             case .failure(let error):
                 try await sendError(error.status, keepAlive: false)
                 return
-            case .request(let head, let headLength):
+            case .request(var head, let headLength):
                 pending.removeFirst(headLength)
+                // Draining (the server is stopping): answer this one, then close.
+                if statistics.connections.isDraining { head.keepAlive = false }
                 guard head.contentLength <= Self.maximumBodyLength else {
                     try await sendError(.payloadTooLarge, keepAlive: false)
                     return
