@@ -16,6 +16,8 @@ import URing
 public final class ConnectionCounts: Sendable {
     public let accepted = Atomic<Int>(0)
     public let active = Atomic<Int>(0)
+    /// Connections closed at once because `maximumConnections` were open.
+    public let refused = Atomic<Int>(0)
     let draining = Atomic<Bool>(false)
     public init() {}
 
@@ -61,17 +63,23 @@ private final class OpenConnections: Sendable {
 
 /// Accepts until `listener` is closed, running `handle` for each connection in its own
 /// task and closing the connection when `handle` returns; then drains (see above), waits
-/// up to `gracePeriod` for the connections and cancels the rest. `name` prefixes the
+/// up to `gracePeriod` for the connections and cancels the rest. A connection that
+/// arrives while `maximumConnections` are open is closed at once. `name` prefixes the
 /// lines it prints.
 public func serveConnections(
     _ listener: TCPListener, name: String, gracePeriod: Duration, counts: ConnectionCounts,
-    handle: @escaping @Sendable (TCPStream) async -> Void
+    maximumConnections: Int = .max, handle: @escaping @Sendable (TCPStream) async -> Void
 ) async {
     let open = OpenConnections()
     await withDiscardingTaskGroup { group in
         do {
             for try await stream in listener.connections {
                 counts.accepted.add(1, ordering: .relaxed)
+                guard counts.active.load(ordering: .relaxed) < maximumConnections else {
+                    counts.refused.add(1, ordering: .relaxed)
+                    try? await stream.close()
+                    continue
+                }
                 counts.active.add(1, ordering: .relaxed)
                 let id = open.add(stream)
                 group.addTask {

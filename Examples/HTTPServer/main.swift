@@ -34,19 +34,23 @@ final class ServerStatistics: Sendable {
     let connections = ConnectionCounts()
     let requests = Atomic<Int>(0)
     let failed = Atomic<Int>(0)
+    /// Connections closed because a timeout passed.
+    let timedOut = Atomic<Int>(0)
 }
 
 /// How long open connections may take to finish after the listener closed.
 let gracePeriod = Duration.seconds(2)
 
 /// Serves one connection until it ends (serveConnections closes it).
-func serveHTTP(_ stream: TCPStream, root: String, statistics: ServerStatistics) async {
+func serveHTTP(_ stream: TCPStream, root: String, statistics: ServerStatistics, timeouts: HTTPTimeouts) async {
     // As NIO's ServerBootstrap does by default: a response's last segment must not wait
     // for the client's delayed ACK.
     try? stream.setNoDelay(true)
-    var connection = HTTPConnection(stream: stream, root: root, statistics: statistics)
+    var connection = HTTPConnection(stream: stream, root: root, statistics: statistics, timeouts: timeouts)
     do {
         try await connection.run()
+    } catch URingError.deadlineExceeded {
+        statistics.timedOut.add(1, ordering: .relaxed)
     } catch is CancellationError {
         // Shutdown cancelled a connection that outlived the grace period.
     } catch {
@@ -79,15 +83,20 @@ let status = await Task.detached { () -> Int32 in
         say("HTTPServer: shutting down")
         try? await listener.close()
     }
-    let root = options.root
-    await serveConnections(listener, name: "HTTPServer", gracePeriod: gracePeriod, counts: statistics.connections) {
-        stream in await serveHTTP(stream, root: root, statistics: statistics)
+    let (root, timeouts) = (options.root, options.timeouts)
+    await serveConnections(
+        listener, name: "HTTPServer", gracePeriod: gracePeriod, counts: statistics.connections,
+        maximumConnections: options.maximumConnections
+    ) { stream in
+        await serveHTTP(stream, root: root, statistics: statistics, timeouts: timeouts)
     }
     stopper.cancel()
     say("""
         HTTPServer: stopped; \(statistics.connections.accepted.load(ordering: .relaxed)) connection(s), \
         \(statistics.requests.load(ordering: .relaxed)) request(s), \
-        \(statistics.failed.load(ordering: .relaxed)) connection error(s)
+        \(statistics.failed.load(ordering: .relaxed)) connection error(s), \
+        \(statistics.timedOut.load(ordering: .relaxed)) timed out, \
+        \(statistics.connections.refused.load(ordering: .relaxed)) refused (--max-connections)
         """)
     return 0
 }.value
