@@ -14,6 +14,7 @@ import URing
 /// Ends the child with `message` on stderr and a non-zero status.
 private func exhaustionChildFails(_ message: String) -> Never {
     let line = Array("descriptor exhaustion child: \(message)\n".utf8)
+    // Safety: the bytes live through the write, which only reads them.
     _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     exit(1)
 }

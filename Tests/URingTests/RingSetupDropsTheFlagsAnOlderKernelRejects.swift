@@ -87,6 +87,7 @@ struct RingSetupDropsTheFlagsAnOlderKernelRejects {
             entry.nop()
             entry.userData = tag
             // The middle SQE has an opcode no kernel knows: it fails to prepare (EINVAL).
+            // Safety: the SQE was just handed out and is not submitted yet.
             if tag == 2 { entry.sqe.pointee.opcode = 255 }
         }
         try ring.submit()

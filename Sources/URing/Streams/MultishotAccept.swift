@@ -27,7 +27,7 @@ import URingExecutor
 
 final class MultishotAccept: MultishotOperation, @unchecked Sendable {
     // @unchecked: all mutable state is the channel and the driver reference, both
-    // behind `state`'s lock.
+    // behind `state`'s lock, and `multishot`, an atomic.
     typealias Waiter = CheckedContinuation<MultishotResult<Int32>, Never>
 
     /// The socket, and the use count that keeps it open while the operation is armed.
