@@ -4,17 +4,28 @@
 //   swift run EchoServer [--port N] [--host 127.0.0.1]
 //
 // One task per connection, from one multishot accept (`listener.connections`). Ctrl-C
-// (SIGINT) or SIGTERM closes the listener, which ends the accept loop; connections get
-// `gracePeriod` to finish, the rest are cancelled (their pending receive is cancelled
-// through the ring); then a summary is printed and the process exits 0.
+// (SIGINT) or SIGTERM closes the listener, which ends the accept loop at once; each open
+// connection's receiving side is shut down, so it echoes what it already has and ends;
+// the rest are cancelled after `gracePeriod`; then a summary is printed and the process
+// exits 0. A runtime that cannot start exits 1 with the reason.
 
 @_spi(ExperimentalCustomExecutors) import URing
+@_spi(ExperimentalCustomExecutors) import _Concurrency
 import ExampleSupport
 import Glibc
 import Synchronization
 import URingExecutor
 
-typealias DefaultExecutorFactory = URingRuntimeFactory
+/// URingRuntimeFactory, after checking that a runtime can start here: the concurrency
+/// runtime asks for the default executor before main's first line, and a runtime that
+/// cannot start would otherwise stop the program with a trap.
+struct DefaultExecutorFactory: ExecutorFactory {
+    static var mainExecutor: any MainExecutor { URingRuntimeFactory.mainExecutor }
+    static var defaultExecutor: any TaskExecutor {
+        exitUnlessRuntimeStarts(name: "EchoServer")
+        return URingRuntimeFactory.defaultExecutor
+    }
+}
 
 /// Counters shared by the connection tasks.
 final class EchoStatistics: Sendable {
@@ -26,7 +37,7 @@ final class EchoStatistics: Sendable {
 /// How long open connections may take to finish after the listener closed.
 let gracePeriod = Duration.seconds(2)
 
-/// Echoes what `stream` receives until the peer ends it, then closes it.
+/// Echoes what `stream` receives until the peer ends it (serveConnections closes it).
 func echo(_ stream: TCPStream, statistics: EchoStatistics) async {
     // Safety: owned by this task, freed after the last receive/send returned (the ring
     // no longer touches it then).
@@ -44,7 +55,6 @@ func echo(_ stream: TCPStream, statistics: EchoStatistics) async {
     } catch {
         statistics.failed.add(1, ordering: .relaxed)
     }
-    try? await stream.close()
 }
 
 let options = Options.parse(Array(CommandLine.arguments.dropFirst()))

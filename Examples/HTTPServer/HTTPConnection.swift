@@ -5,9 +5,27 @@
 // then the response is built in `output`: head first, then as much of the file as fits
 // after it, so a small file goes out in one send. Files are opened, stat'ed and read
 // through the ring. Malformed requests get their status and the connection is closed;
-// so does `Connection: close` or HTTP/1.0 without keep-alive.
+// so does `Connection: close` or HTTP/1.0 without keep-alive. A file that cannot be
+// opened because the process or system is out of descriptors (EMFILE, ENFILE) is 503
+// Service Unavailable, and the connection is closed, which gives one descriptor back.
+//
+// Timeouts (`HTTPTimeouts`, on the runtime's deadlines: each receive or send is cut short
+// with URingError.deadlineExceeded, and the connection is closed): a whole request head
+// must arrive within `header` of its first byte (a client sending a byte at a time gains
+// nothing), a keep-alive connection may wait `idle` for its next request, and each send
+// must complete within `write` (a client that stops reading).
 
 import URing
+
+/// How long a connection may take over each phase.
+struct HTTPTimeouts: Sendable {
+    /// From a request head's first byte to its end.
+    var header = Duration.seconds(10)
+    /// Waiting for the next request on a keep-alive connection (or the first one).
+    var idle = Duration.seconds(60)
+    /// One send (a client that stops reading).
+    var write = Duration.seconds(30)
+}
 
 struct HTTPConnection: ~Copyable {
     static let maximumBodyLength = 1 << 20
@@ -17,6 +35,7 @@ struct HTTPConnection: ~Copyable {
     let stream: TCPStream
     let root: String
     let statistics: ServerStatistics
+    let timeouts: HTTPTimeouts
     let parser = HTTPRequestParser()
     private var pending: [UInt8] = []
     // Safety: both buffers belong to this connection and are freed in deinit, after the
@@ -24,10 +43,11 @@ struct HTTPConnection: ~Copyable {
     private let output = UnsafeMutableRawBufferPointer.allocate(byteCount: outputCapacity, alignment: 16)
     private let input = UnsafeMutableRawBufferPointer.allocate(byteCount: receiveCapacity, alignment: 16)
 
-    init(stream: TCPStream, root: String, statistics: ServerStatistics) {
+    init(stream: TCPStream, root: String, statistics: ServerStatistics, timeouts: HTTPTimeouts) {
         self.stream = stream
         self.root = root
         self.statistics = statistics
+        self.timeouts = timeouts
         pending.reserveCapacity(Self.receiveCapacity)
     }
 
@@ -38,16 +58,24 @@ struct HTTPConnection: ~Copyable {
 
     /// Serves requests until the peer closes, asks to close, or sends something invalid.
     mutating func run() async throws {
+        // When the head being received began (its first byte arrived).
+        var headStart: ContinuousClock.Instant?
         while true {
             let result = pending.withUnsafeBytes { parser.parse($0) }
             switch result {
             case .incomplete:
-                guard try await receiveMore() else { return }
+                let now = ContinuousClock.now
+                if !pending.isEmpty && headStart == nil { headStart = now }
+                let deadline = headStart.map { $0 + timeouts.header } ?? now + timeouts.idle
+                guard try await receiveMore(until: deadline) else { return }
             case .failure(let error):
                 try await sendError(error.status, keepAlive: false)
                 return
-            case .request(let head, let headLength):
+            case .request(var head, let headLength):
+                headStart = nil
                 pending.removeFirst(headLength)
+                // Draining (the server is stopping): answer this one, then close.
+                if statistics.connections.isDraining { head.keepAlive = false }
                 guard head.contentLength <= Self.maximumBodyLength else {
                     try await sendError(.payloadTooLarge, keepAlive: false)
                     return
@@ -59,9 +87,10 @@ struct HTTPConnection: ~Copyable {
         }
     }
 
-    /// Appends what arrives to `pending`; false at end of stream.
-    private mutating func receiveMore() async throws -> Bool {
-        let count = try await stream.receive(into: input)
+    /// Appends what arrives by `deadline` to `pending`; false at end of stream.
+    private mutating func receiveMore(until deadline: ContinuousClock.Instant) async throws -> Bool {
+        let (stream, input) = (self.stream, self.input)
+        let count = try await URingRuntime.withDeadline(deadline) { try await stream.receive(into: input) }
         if count == 0 { return false }
         pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[..<count]))
         return true
@@ -71,7 +100,7 @@ struct HTTPConnection: ~Copyable {
     private mutating func skipBody(_ length: Int) async throws -> Bool {
         var remaining = length
         while remaining > 0 {
-            if pending.isEmpty { guard try await receiveMore() else { return false } }
+            if pending.isEmpty { guard try await receiveMore(until: .now + timeouts.header) else { return false } }
             let dropped = min(remaining, pending.count)
             pending.removeFirst(dropped)
             remaining -= dropped
@@ -104,12 +133,15 @@ struct HTTPConnection: ~Copyable {
             contentLength: size, keepAlive: head.keepAlive)
         let headLength = write(responseHead)
         if head.method == "HEAD" || size == 0 {
-            try await stream.send(UnsafeRawBufferPointer(rebasing: output[..<headLength]))
+            try await send(UnsafeRawBufferPointer(rebasing: output[..<headLength]))
             return head.keepAlive
         }
         let file: File
         do {
             file = try await File.open(FilePath(path), .readOnly)
+        } catch let error as Errno where error == .tooManyOpenFiles || error == .tooManyOpenFilesInSystem {
+            try await sendError(.serviceUnavailable, keepAlive: false)
+            return false
         } catch {
             try await sendError(.notFound, keepAlive: head.keepAlive)
             return head.keepAlive
@@ -147,14 +179,20 @@ struct HTTPConnection: ~Copyable {
             let room = min(Int64(output.count - start), size - offset)
             let count = try await file.read(into: UnsafeMutableRawBufferPointer(rebasing: output[start..<start + Int(room)]), at: offset)
             if count == 0 {
-                if start > 0 { try await stream.send(UnsafeRawBufferPointer(rebasing: output[..<start])) }
+                if start > 0 { try await send(UnsafeRawBufferPointer(rebasing: output[..<start])) }
                 return false
             }
             offset += Int64(count)
-            try await stream.send(UnsafeRawBufferPointer(rebasing: output[..<(start + count)]))
+            try await send(UnsafeRawBufferPointer(rebasing: output[..<(start + count)]))
             start = 0
         }
         return true
+    }
+
+    /// Sends `buffer`, cut short after `timeouts.write`.
+    private func send(_ buffer: UnsafeRawBufferPointer) async throws {
+        let stream = self.stream
+        try await URingRuntime.withTimeout(timeouts.write) { try await stream.send(buffer) }
     }
 
     /// Writes `head` at the start of `output`; returns its length.
@@ -177,6 +215,6 @@ struct HTTPConnection: ~Copyable {
             status: status, contentType: "text/plain; charset=utf-8", contentLength: Int64(body.utf8.count),
             keepAlive: keepAlive)
         let length = copyToOutput(head.text + body)
-        try await stream.send(UnsafeRawBufferPointer(rebasing: output[..<length]))
+        try await send(UnsafeRawBufferPointer(rebasing: output[..<length]))
     }
 }

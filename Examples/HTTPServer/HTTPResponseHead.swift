@@ -13,6 +13,7 @@ enum HTTPStatus: Int, Sendable {
     case requestHeaderFieldsTooLarge = 431
     case internalServerError = 500
     case notImplemented = 501
+    case serviceUnavailable = 503
     case httpVersionNotSupported = 505
 
     var reason: String {
@@ -26,6 +27,7 @@ enum HTTPStatus: Int, Sendable {
         case .requestHeaderFieldsTooLarge: return "Request Header Fields Too Large"
         case .internalServerError: return "Internal Server Error"
         case .notImplemented: return "Not Implemented"
+        case .serviceUnavailable: return "Service Unavailable"
         case .httpVersionNotSupported: return "HTTP Version Not Supported"
         }
     }

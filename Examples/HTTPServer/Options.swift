@@ -1,4 +1,5 @@
-// Command-line options of the HTTP server: `--root DIR [--port N] [--host ADDRESS]`, parsed by hand
+// Command-line options of the HTTP server: `--root DIR [--port N] [--host ADDRESS]
+// [--header-timeout S] [--idle-timeout S] [--write-timeout S] [--max-connections N]`, parsed by hand
 // (the root package takes no argument-parser dependency).
 
 import ExampleSupport
@@ -9,8 +10,13 @@ struct Options {
     var port = 8080
     var root = ""
     var selfTest = false
+    var timeouts = HTTPTimeouts()
+    var maximumConnections = 10_000
 
-    static let usage = "usage: HTTPServer --root DIR [--port N] [--host 127.0.0.1] | HTTPServer --self-test"
+    static let usage = """
+        usage: HTTPServer --root DIR [--port N] [--host 127.0.0.1] [--header-timeout SECONDS (10)] \
+        [--idle-timeout SECONDS (60)] [--write-timeout SECONDS (30)] [--max-connections N (10000)] | HTTPServer --self-test
+        """
 
     /// Parses `arguments` (without the program name); prints usage and exits on a mistake.
     static func parse(_ arguments: [String]) -> Options {
@@ -29,6 +35,17 @@ struct Options {
             case "--root":
                 guard let root = rest.popFirst(), !root.isEmpty else { fail("--root needs a directory") }
                 options.root = root
+            case "--header-timeout":
+                options.timeouts.header = seconds(rest.popFirst(), flag)
+            case "--idle-timeout":
+                options.timeouts.idle = seconds(rest.popFirst(), flag)
+            case "--write-timeout":
+                options.timeouts.write = seconds(rest.popFirst(), flag)
+            case "--max-connections":
+                guard let text = rest.popFirst(), let count = Int(text), count >= 1 else {
+                    fail("--max-connections needs a positive number")
+                }
+                options.maximumConnections = count
             case "--self-test":
                 options.selfTest = true
             case "-h", "--help":
@@ -41,6 +58,12 @@ struct Options {
         if options.root.isEmpty && !options.selfTest { fail("--root is required") }
         while options.root.count > 1 && options.root.hasSuffix("/") { options.root.removeLast() }
         return options
+    }
+
+    /// A positive number of seconds (fractions allowed) as a Duration.
+    private static func seconds(_ text: String?, _ flag: String) -> Duration {
+        guard let text, let value = Double(text), value > 0, value < 1e6 else { fail("\(flag) needs a positive number of seconds") }
+        return .milliseconds(Int64(value * 1000))
     }
 
     private static func fail(_ message: String) -> Never {

@@ -5,42 +5,57 @@
 //   swift run HTTPServer --self-test      (the request parser's checks, no sockets)
 //
 // One task per connection (HTTPConnection), from one multishot accept. Ctrl-C (SIGINT)
-// or SIGTERM closes the listener, which ends the accept loop; connections get
-// `gracePeriod` to finish, the rest are cancelled (their pending receive is cancelled
-// through the ring); then a summary is printed and the process exits 0.
+// or SIGTERM closes the listener, which ends the accept loop at once; then connections
+// drain: idle keep-alive ones are closed at once, a request being answered gets its
+// answer with `Connection: close` (ExampleSupport's serveConnections), anything still
+// open after `gracePeriod` is cancelled; then a summary is printed and the process exits
+// 0. A runtime that cannot start exits 1 with the reason.
 
 @_spi(ExperimentalCustomExecutors) import URing
+@_spi(ExperimentalCustomExecutors) import _Concurrency
 import ExampleSupport
 import Glibc
 import Synchronization
 import URingExecutor
 
-typealias DefaultExecutorFactory = URingRuntimeFactory
+/// URingRuntimeFactory, after checking that a runtime can start here: the concurrency
+/// runtime asks for the default executor before main's first line, and a runtime that
+/// cannot start would otherwise stop the program with a trap.
+struct DefaultExecutorFactory: ExecutorFactory {
+    static var mainExecutor: any MainExecutor { URingRuntimeFactory.mainExecutor }
+    static var defaultExecutor: any TaskExecutor {
+        exitUnlessRuntimeStarts(name: "HTTPServer")
+        return URingRuntimeFactory.defaultExecutor
+    }
+}
 
 /// Counters shared by the connection tasks.
 final class ServerStatistics: Sendable {
     let connections = ConnectionCounts()
     let requests = Atomic<Int>(0)
     let failed = Atomic<Int>(0)
+    /// Connections closed because a timeout passed.
+    let timedOut = Atomic<Int>(0)
 }
 
 /// How long open connections may take to finish after the listener closed.
 let gracePeriod = Duration.seconds(2)
 
-/// Serves one connection until it ends, then closes it.
-func serveHTTP(_ stream: TCPStream, root: String, statistics: ServerStatistics) async {
+/// Serves one connection until it ends (serveConnections closes it).
+func serveHTTP(_ stream: TCPStream, root: String, statistics: ServerStatistics, timeouts: HTTPTimeouts) async {
     // As NIO's ServerBootstrap does by default: a response's last segment must not wait
     // for the client's delayed ACK.
     try? stream.setNoDelay(true)
-    var connection = HTTPConnection(stream: stream, root: root, statistics: statistics)
+    var connection = HTTPConnection(stream: stream, root: root, statistics: statistics, timeouts: timeouts)
     do {
         try await connection.run()
+    } catch URingError.deadlineExceeded {
+        statistics.timedOut.add(1, ordering: .relaxed)
     } catch is CancellationError {
         // Shutdown cancelled a connection that outlived the grace period.
     } catch {
         statistics.failed.add(1, ordering: .relaxed)
     }
-    try? await stream.close()
 }
 
 let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
@@ -68,15 +83,20 @@ let status = await Task.detached { () -> Int32 in
         say("HTTPServer: shutting down")
         try? await listener.close()
     }
-    let root = options.root
-    await serveConnections(listener, name: "HTTPServer", gracePeriod: gracePeriod, counts: statistics.connections) {
-        stream in await serveHTTP(stream, root: root, statistics: statistics)
+    let (root, timeouts) = (options.root, options.timeouts)
+    await serveConnections(
+        listener, name: "HTTPServer", gracePeriod: gracePeriod, counts: statistics.connections,
+        maximumConnections: options.maximumConnections
+    ) { stream in
+        await serveHTTP(stream, root: root, statistics: statistics, timeouts: timeouts)
     }
     stopper.cancel()
     say("""
         HTTPServer: stopped; \(statistics.connections.accepted.load(ordering: .relaxed)) connection(s), \
         \(statistics.requests.load(ordering: .relaxed)) request(s), \
-        \(statistics.failed.load(ordering: .relaxed)) connection error(s)
+        \(statistics.failed.load(ordering: .relaxed)) connection error(s), \
+        \(statistics.timedOut.load(ordering: .relaxed)) timed out, \
+        \(statistics.connections.refused.load(ordering: .relaxed)) refused (--max-connections)
         """)
     return 0
 }.value

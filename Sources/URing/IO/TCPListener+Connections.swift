@@ -5,39 +5,62 @@
 // it quietly. Stopping the iteration (break, a thrown error, task cancellation, the
 // iterator released) cancels it with IORING_OP_ASYNC_CANCEL; connections that arrive
 // after that are closed, never leaked. Closing the listener ends the sequence (nil).
+// A transient accept error (EMFILE...) does not end it: the iterator backs off and
+// re-arms (TCPListener+AcceptErrors.swift).
 // Deadlines (`URingRuntime.withDeadline`) do not apply to it: cancel the task instead.
 
 extension TCPListener {
     /// The listener's incoming connections, one multishot accept for the whole iteration.
     /// Iterate it from one task at a time; each `makeAsyncIterator()` is its own accept.
-    public var connections: Connections { Connections(socket: socket) }
+    public var connections: Connections { Connections(socket: socket, recovery: recovery) }
 
     public struct Connections: AsyncSequence, Sendable {
         public typealias Element = TCPStream
         public typealias Failure = any Error
 
         let socket: Socket
+        let recovery: AcceptRecovery
 
-        public func makeAsyncIterator() -> Iterator { Iterator(MultishotAccept(descriptor: socket.descriptor, uses: socket.uses)) }
+        public func makeAsyncIterator() -> Iterator {
+            let recovery = recovery
+            let accept = MultishotAccept(descriptor: socket.descriptor, uses: socket.uses) { recovery.isClosing }
+            return Iterator(accept, recovery: recovery)
+        }
 
         public final class Iterator: AsyncIteratorProtocol, Sendable {
             public typealias Element = TCPStream
             public typealias Failure = any Error
 
             private let accept: MultishotAccept
+            private let recovery: AcceptRecovery
 
-            init(_ accept: MultishotAccept) { self.accept = accept }
+            init(_ accept: MultishotAccept, recovery: AcceptRecovery) {
+                self.accept = accept
+                self.recovery = recovery
+            }
 
             deinit { accept.leave() }
 
-            /// The next connection; nil once the listener is closed.
+            /// The next connection; nil once the listener is closed. Transient accept
+            /// errors (EMFILE, ENFILE, ENOBUFS, ENOMEM, ECONNABORTED, EPERM...) are
+            /// retried after a backoff, not thrown.
             ///
             /// - Throws: `CancellationError` (the multishot accept is cancelled),
-            ///   `URingError.shutdown`, or the kernel's error.
+            ///   `URingError.shutdown`, or a programming error (EBADF, EINVAL, ENOTSOCK,
+            ///   EOPNOTSUPP).
             public func next() async throws -> TCPStream? {
                 do {
-                    guard let descriptor = try await accept.next() else { return nil }
-                    return TCPStream(taking: descriptor)
+                    while true {
+                        switch try await accept.next() {
+                        case .accepted(let descriptor):
+                            recovery.succeeded()
+                            return TCPStream(taking: descriptor)
+                        case .end:
+                            return nil
+                        case .interrupted(let error):
+                            try await recovery.backOff(after: error)
+                        }
+                    }
                 } catch {
                     accept.leave()
                     throw error

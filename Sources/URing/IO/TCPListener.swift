@@ -6,12 +6,16 @@
 // (socket, setsockopt, bind, listen): nothing there waits. `close()` first shuts the
 // listening socket down, which ends every pending accept and multishot accept (they
 // report `URingError.closed`, or end the sequence), then waits for them and closes.
+// Transient accept errors (descriptor exhaustion and the like) never end `accept()` or
+// `connections`: they are retried after a backoff (TCPListener+AcceptErrors.swift).
 
 import Glibc
 
 /// A listening stream socket (TCP, or Unix domain) with io_uring accepts.
 public final class TCPListener: Sendable {
     let socket: Socket
+    /// Transient accept errors: backoff, counters, the once-per-episode log.
+    let recovery: AcceptRecovery
 
     /// The address the listener is bound to (with the port the kernel picked for port 0).
     public let localAddress: SocketAddress
@@ -45,32 +49,47 @@ public final class TCPListener: Sendable {
             throw error
         }
         self.socket = socket
+        recovery = AcceptRecovery(address: localAddress)
     }
 
     /// Whether `close()` has been called.
     public var isClosed: Bool { socket.isClosed }
 
-    /// Waits for one connection and returns it.
+    /// Waits for one connection and returns it. Transient errors (EMFILE, ENFILE,
+    /// ENOBUFS, ENOMEM, ECONNABORTED, EPROTO, EPERM, EINTR...) are retried after a
+    /// backoff (10 ms doubling to 1 s), not thrown; see `statistics()`.
     ///
     /// - Throws: `URingError.closed` when the listener is (or gets) closed,
     ///   `URingError.deadlineExceeded` past a `URingRuntime.withDeadline`,
-    ///   `CancellationError`. A connection that arrives for a cancelled caller is closed.
+    ///   `CancellationError`, or a programming error (EBADF, EINVAL, ENOTSOCK,
+    ///   EOPNOTSUPP). A connection that arrives for a cancelled caller is closed.
     public func accept() async throws -> TCPStream {
-        let descriptor = try await socket.withUse {
-            do {
-                return try await perform(AcceptOperation(descriptor: socket.descriptor))
-            } catch let error as Errno where socket.isClosed {
-                // close() shut the socket down under this accept (EINVAL).
-                _ = error
-                throw URingError.closed
+        while true {
+            let attempt: Result<FileDescriptor, Errno> = try await socket.withUse {
+                do {
+                    return .success(try await perform(AcceptOperation(descriptor: socket.descriptor)))
+                } catch let error as Errno where socket.isClosed || recovery.isClosing {
+                    // close() shut the socket down under this accept (EINVAL).
+                    _ = error
+                    throw URingError.closed
+                } catch let error as Errno where AcceptFailure.isTransient(error) {
+                    return .failure(error)
+                }
+            }
+            switch attempt {
+            case .success(let descriptor):
+                recovery.succeeded()
+                return TCPStream(taking: descriptor)
+            case .failure(let error):
+                try await recovery.backOff(after: error)
             }
         }
-        return TCPStream(taking: descriptor)
     }
 
     /// Shuts the listening socket down (ending pending accepts), waits for them, then
     /// closes it. Closing twice throws `URingError.closed`.
     public func close() async throws {
+        recovery.close()
         if !socket.isClosed {
             _ = Glibc.shutdown(socket.descriptor.rawValue, Int32(SHUT_RDWR))
         }

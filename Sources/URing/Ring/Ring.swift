@@ -38,6 +38,10 @@ public struct RingStatistics: Sendable, Equatable {
     /// Times io_uring_enter reported EBADR: the kernel could not keep overflowed CQEs
     /// (out of memory) and dropped some. Their operations will never complete.
     public var droppedCompletionEvents = 0
+    /// The IORING_SETUP_* flags the ring has (`Ring.setupFlags`).
+    public var setupFlags: RingSetupFlags = []
+    /// Flags asked for that the kernel refused (`Ring.droppedSetupFlags`).
+    public var droppedSetupFlags: RingSetupFlags = []
 }
 
 /// IORING_FEAT_* bits the kernel reported at setup.
@@ -72,7 +76,14 @@ public struct Ring: ~Copyable {
     public let pinnedScratch: UnsafeMutableRawBufferPointer
 
     public let features: RingFeatures
+    /// The options in effect: those asked for, with the setup flags the kernel refused
+    /// turned off (`droppedSetupFlags`).
     public let options: RingOptions
+    /// The IORING_SETUP_* flags this ring was set up with (empty when emulated).
+    public let setupFlags: RingSetupFlags
+    /// Flags asked for that the kernel rejected (EINVAL: older than the flag), so setup
+    /// went on without them. A dropped DEFER_TASKRUN is replaced by COOP_TASKRUN.
+    public let droppedSetupFlags: RingSetupFlags
     public let submissionQueueEntries: UInt32
     public let completionQueueEntries: UInt32
     private var counters = RingStatistics()
@@ -82,6 +93,8 @@ public struct Ring: ~Copyable {
     /// This ring's counters; `overflowedCompletions` is read from the kernel now.
     public var statistics: RingStatistics {
         var result = counters
+        result.setupFlags = setupFlags
+        result.droppedSetupFlags = droppedSetupFlags
         // Safety: koverflow points into the CQ ring mapped for this ring's lifetime.
         result.overflowedCompletions = Int(ring.pointee.cq.koverflow.pointee)
         return result
@@ -118,22 +131,39 @@ public struct Ring: ~Copyable {
             self.pinnedScratch = .allocate(byteCount: 64, alignment: 64)
             self.features = [.noDrop, .stableSubmission]
             self.options = options
+            self.setupFlags = []
+            self.droppedSetupFlags = []
             self.submissionQueueEntries = emulator.entries
             self.completionQueueEntries = emulator.entries * 2
             self.faults = EnterFaultInjector(options.faults)
             return
         }
-        var params = io_uring_params()
-        params.flags = options.setupFlags
-        if let cq = options.completionQueueEntries { params.cq_entries = cq }
-        if let idle = options.submissionPollIdle {
-            params.sq_thread_idle = UInt32(clamping: idle.saturatingNonNegativeNanoseconds / 1_000_000)
-        }
-        let result: Int32
-        if let injected = options.faults?.setupError {
-            result = -injected.rawValue
-        } else {
-            result = io_uring_queue_init_params(options.submissionQueueEntries, ring, &params)
+        // A kernel that does not know a flag answers EINVAL: drop the newest flag asked
+        // for and try again, until setup works or nothing optional is left.
+        var flags = options.setupFlags
+        var params: io_uring_params
+        var result: Int32
+        while true {
+            params = io_uring_params()
+            params.flags = flags.rawValue
+            if let cq = options.completionQueueEntries { params.cq_entries = cq }
+            if let idle = options.submissionPollIdle {
+                params.sq_thread_idle = UInt32(clamping: idle.saturatingNonNegativeNanoseconds / 1_000_000)
+            }
+            if let injected = options.faults?.setupError {
+                result = -injected.rawValue
+            } else if let rejected = options.faults?.rejectedSetupFlags, !flags.isDisjoint(with: rejected) {
+                result = -EINVAL
+            } else {
+                result = io_uring_queue_init_params(options.submissionQueueEntries, ring, &params)
+            }
+            guard result == -EINVAL, let newest = RingSetupFlags.optional.first(where: { flags.contains($0) }) else { break }
+            flags.remove(newest)
+            // Without deferred task work, completion work is cooperative instead (what
+            // the runtime asks for when it does not defer), unless that was refused too.
+            if newest == .deferTaskRun && !options.setupFlags.subtracting(flags).contains(.cooperativeTaskRun) {
+                flags.insert(.cooperativeTaskRun)
+            }
         }
         if let error = Errno(uringResult: result) {
             ring.deallocate()
@@ -146,7 +176,9 @@ public struct Ring: ~Copyable {
         self.batch = .allocate(capacity: Self.batchSize)
         self.pinnedScratch = .allocate(byteCount: 64, alignment: 64)
         self.features = RingFeatures(rawValue: params.features)
-        self.options = options
+        self.options = options.granted(flags)
+        self.setupFlags = flags
+        self.droppedSetupFlags = options.setupFlags.subtracting(flags)
         self.submissionQueueEntries = params.sq_entries
         self.completionQueueEntries = params.cq_entries
         self.faults = EnterFaultInjector(options.faults)
@@ -248,6 +280,11 @@ public struct Ring: ~Copyable {
     }
 
     private mutating func enter(minCompletions: UInt32, timeout: Duration?, getEvents: Bool) throws(Errno) -> Int {
+        // Without SUBMIT_ALL (kernels before 5.18) the kernel stops a batch at the first
+        // SQE that fails to prepare (it gets an error CQE), leaves the rest queued and
+        // skips the wait: enter again until the queue is empty.
+        let partialSubmits = emulator == nil && !setupFlags.contains(.submitAll)
+        var submitted = 0
         while true {
             counters.enterCalls += 1
             let result: Int32
@@ -267,7 +304,11 @@ public struct Ring: ~Copyable {
             } else {
                 result = io_uring_submit_and_wait(ring, minCompletions)
             }
-            guard let error = Errno(uringResult: result) else { return Int(result) }
+            guard let error = Errno(uringResult: result) else {
+                submitted += Int(result)
+                if partialSubmits && result > 0 && io_uring_sq_ready(ring) > 0 { continue }
+                return submitted
+            }
             switch error {
             case .timeout:
                 // ETIME (not ETIMEDOUT): the wait's timeout passed.

@@ -52,26 +52,69 @@ public struct RingOptions: Sendable {
         self.emulated = emulated
     }
 
-    /// The IORING_SETUP_* flags these options ask for.
-    var setupFlags: UInt32 {
-        var flags: UInt32 = 0
-        if completionQueueEntries != nil { flags |= IORING_SETUP_CQSIZE }
-        if singleIssuer { flags |= IORING_SETUP_SINGLE_ISSUER }
-        if deferTaskRun { flags |= IORING_SETUP_DEFER_TASKRUN }
-        if cooperativeTaskRun { flags |= IORING_SETUP_COOP_TASKRUN }
-        if submissionPollIdle != nil { flags |= IORING_SETUP_SQPOLL }
-        // Keep submitting the rest of a batch when one SQE fails to prepare (Linux 5.18).
-        flags |= IORING_SETUP_SUBMIT_ALL
+    /// The IORING_SETUP_* flags these options ask for. SUBMIT_ALL (keep submitting the
+    /// rest of a batch when one SQE fails to prepare, Linux 5.18) is always asked for.
+    var setupFlags: RingSetupFlags {
+        var flags: RingSetupFlags = [.submitAll]
+        if completionQueueEntries != nil { flags.insert(.completionQueueSize) }
+        if singleIssuer { flags.insert(.singleIssuer) }
+        if deferTaskRun { flags.insert(.deferTaskRun) }
+        if cooperativeTaskRun { flags.insert(.cooperativeTaskRun) }
+        if submissionPollIdle != nil { flags.insert(.submissionPoll) }
         return flags
+    }
+
+    /// These options with only `flags`' task-run and issuer flags on (what a ring got).
+    func granted(_ flags: RingSetupFlags) -> RingOptions {
+        var options = self
+        options.singleIssuer = flags.contains(.singleIssuer)
+        options.deferTaskRun = flags.contains(.deferTaskRun)
+        options.cooperativeTaskRun = flags.contains(.cooperativeTaskRun)
+        return options
     }
 }
 
-/// Faults a test injects into a Ring: a failing setup, or `io_uring_enter` calls that fail
+/// IORING_SETUP_* flags a ring asks for or has.
+public struct RingSetupFlags: OptionSet, Sendable, Hashable, CustomStringConvertible {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let completionQueueSize = RingSetupFlags(rawValue: IORING_SETUP_CQSIZE)
+    public static let submissionPoll = RingSetupFlags(rawValue: IORING_SETUP_SQPOLL)
+    /// Linux 5.18.
+    public static let submitAll = RingSetupFlags(rawValue: IORING_SETUP_SUBMIT_ALL)
+    /// Linux 5.19.
+    public static let cooperativeTaskRun = RingSetupFlags(rawValue: IORING_SETUP_COOP_TASKRUN)
+    /// Linux 6.0.
+    public static let singleIssuer = RingSetupFlags(rawValue: IORING_SETUP_SINGLE_ISSUER)
+    /// Linux 6.1.
+    public static let deferTaskRun = RingSetupFlags(rawValue: IORING_SETUP_DEFER_TASKRUN)
+
+    /// The flags a ring can do without, newest kernel first: the order in which setup
+    /// drops them when the kernel answers EINVAL (an older kernel rejects flags it does
+    /// not know). Sizes and SQPOLL are never dropped.
+    static let optional: [RingSetupFlags] = [.deferTaskRun, .singleIssuer, .cooperativeTaskRun, .submitAll]
+
+    public var description: String {
+        let names: [(RingSetupFlags, String)] = [
+            (.completionQueueSize, "CQSIZE"), (.submissionPoll, "SQPOLL"), (.submitAll, "SUBMIT_ALL"),
+            (.cooperativeTaskRun, "COOP_TASKRUN"), (.singleIssuer, "SINGLE_ISSUER"), (.deferTaskRun, "DEFER_TASKRUN"),
+        ]
+        let present = names.filter { contains($0.0) }.map(\.1)
+        return present.isEmpty ? "[]" : "[" + present.joined(separator: ", ") + "]"
+    }
+}
+
+/// Faults a test injects into a Ring: a failing setup, a kernel too old for some setup
+/// flags, or `io_uring_enter` calls that fail
 /// with EINTR/EAGAIN/EBUSY (which the Ring must absorb) or EBADR (which it counts and
 /// reports through `takeCompletionsDropped()`) before reaching the kernel.
 public struct RingFaults: Sendable {
     /// Setup fails with this errno instead of calling io_uring_setup.
     public var setupError: Errno?
+    /// Setup fails with EINVAL, without calling io_uring_setup, while any of these flags
+    /// is asked for: a kernel older than the flags (then the ring drops them and retries).
+    public var rejectedSetupFlags: RingSetupFlags
     /// Fraction (0...1) of `io_uring_enter` calls that fail before entering the kernel.
     public var enterFailureRate: Double
     /// The errors an injected enter failure picks from, in turn (add
@@ -82,11 +125,13 @@ public struct RingFaults: Sendable {
 
     public init(
         setupError: Errno? = nil,
+        rejectedSetupFlags: RingSetupFlags = [],
         enterFailureRate: Double = 0,
         enterErrors: [Errno] = [.interrupted, .resourceTemporarilyUnavailable, .resourceBusy],
         seed: UInt64 = 0x5eed
     ) {
         self.setupError = setupError
+        self.rejectedSetupFlags = rejectedSetupFlags
         self.enterFailureRate = enterFailureRate
         self.enterErrors = enterErrors
         self.seed = seed

@@ -8,24 +8,44 @@
 // Each arming holds one use of the listening socket until its `finish`, so the
 // listener's close() waits for the operation to leave the kernel. A descriptor that
 // arrives after the consumer left is closed, never leaked.
+//
+// Errors: the kernel ends a multishot accept at its first error. A transient one
+// (`AcceptFailure.isTransient`: descriptor or memory exhaustion, a connection aborted
+// before it was taken, a firewall's EPERM...) does not end the sequence: `next()`
+// reports `.interrupted` and the consumer's following `next()` arms it again (the
+// listener backs off in between). A closed listener ends it quietly; anything else
+// (a programming error: EBADF, EINVAL, ENOTSOCK, EOPNOTSUPP) is thrown.
+//
+// Kernels before 5.19 know ACCEPT but not IORING_ACCEPT_MULTISHOT, and answer EINVAL: the
+// operation then switches to one single-shot ACCEPT per arming (the channel re-arms it
+// after each connection), and an EINVAL from a single-shot accept is the error it is.
 
 import CLiburing
 import Glibc
+import Synchronization
 import URingExecutor
 
 final class MultishotAccept: MultishotOperation, @unchecked Sendable {
     // @unchecked: all mutable state is the channel and the driver reference, both
-    // behind `state`'s lock.
+    // behind `state`'s lock, and `multishot`, an atomic.
     typealias Waiter = CheckedContinuation<MultishotResult<Int32>, Never>
 
     /// The socket, and the use count that keeps it open while the operation is armed.
     private let descriptor: FileDescriptor
     private let uses: FileUseCount
+    /// Whether the listener's close has begun (it shuts the socket down, which fails the
+    /// accept with EINVAL, before `uses` is marked closed).
+    private let isClosing: @Sendable () -> Bool
     private let state = ThreadLock<(channel: MultishotChannel<Int32, Waiter>, driver: CompletionDriver?)>((MultishotChannel(), nil))
+    /// Whether armings ask for IORING_ACCEPT_MULTISHOT; cleared when the kernel refuses it.
+    /// Read and written on the ring side only (one arming at a time).
+    private let multishot: Atomic<Bool>
 
-    init(descriptor: FileDescriptor, uses: FileUseCount) {
+    init(descriptor: FileDescriptor, uses: FileUseCount, multishot: Bool = true, isClosing: @escaping @Sendable () -> Bool) {
         self.descriptor = descriptor
         self.uses = uses
+        self.multishot = Atomic(multishot)
+        self.isClosing = isClosing
     }
 
     deinit {
@@ -36,8 +56,18 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
 
     // MARK: Consumer side
 
-    /// The next accepted descriptor; nil once the listener is closed or the consumer left.
-    func next() async throws -> FileDescriptor? {
+    /// What one `next()` brought.
+    enum Event {
+        case accepted(FileDescriptor)
+        /// The listener is closed, or the consumer left.
+        case end
+        /// The accept ended with a transient error; call `next()` again (after a backoff)
+        /// to re-arm it.
+        case interrupted(Errno)
+    }
+
+    /// The next accepted descriptor, the end, or a transient error to back off from.
+    func next() async throws -> Event {
         try Task.checkCancellation()
         let result: MultishotResult<Int32>
         switch state.withLock({ $0.channel.next() }) {
@@ -57,13 +87,16 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
         }
         switch result {
         case .element(let fd):
-            return FileDescriptor(rawValue: fd)
+            return .accepted(FileDescriptor(rawValue: fd))
         case .end:
-            return nil
+            return .end
         case .cancelled:
             throw CancellationError()
+        case .interrupted(let error):
+            // Only errors `AcceptFailure.isTransient` accepts are marked transient.
+            return .interrupted(error as? Errno ?? Errno(rawValue: EIO))
         case .failure(let error):
-            if case URingError.closed = error { return nil }
+            if case URingError.closed = error { return .end }
             throw error
         }
     }
@@ -105,7 +138,9 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
     // MARK: Ring side (the driver's thread)
 
     func prepare(_ entry: SubmissionEntry) {
-        entry.accept(descriptor, address: nil, length: nil, flags: Int32(SOCK_CLOEXEC.rawValue), multishot: true)
+        entry.accept(
+            descriptor, address: nil, length: nil, flags: Int32(SOCK_CLOEXEC.rawValue),
+            multishot: multishot.load(ordering: .relaxed))
     }
 
     func arming(on driver: CompletionDriver, ticket: SlotTicket) -> Bool {
@@ -133,12 +168,16 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
         var failure: (any Error)?
         if outcome.result >= 0 {
             last = outcome.result
-        } else if uses.isClosed {
+        } else if uses.isClosed || isClosing() {
             failure = URingError.closed
+        } else if outcome.result == -EINVAL && multishot.load(ordering: .relaxed) {
+            // A kernel without multishot accept (before 5.19): a quiet end, re-armed single-shot.
+            multishot.store(false, ordering: .relaxed)
         } else {
             do { _ = try outcome.count() } catch { failure = error }
         }
-        perform(state.withLock { $0.channel.finish(last: last, failure: failure) })
+        let transient = failure.map(AcceptFailure.isTransient) ?? false
+        perform(state.withLock { $0.channel.finish(last: last, failure: failure, transient: transient) })
     }
 
     private func perform(_ action: MultishotChannel<Int32, Waiter>.FinishAction) {
@@ -148,5 +187,22 @@ final class MultishotAccept: MultishotOperation, @unchecked Sendable {
         case .discard(let fd): _ = Glibc.close(fd)
         case .rearm: start()
         }
+    }
+}
+
+/// Which accept errors end an accept loop.
+enum AcceptFailure {
+    /// Programming errors: the descriptor is not a listening socket, or was closed behind
+    /// the listener's back. Everything else the kernel reports for accept is transient.
+    private static let fatal: Set<Int32> = [EBADF, EINVAL, ENOTSOCK, EOPNOTSUPP, EFAULT]
+
+    /// Whether an accept that failed with `error` should be retried after a backoff:
+    /// descriptor exhaustion (EMFILE, ENFILE), memory (ENOBUFS, ENOMEM), a connection
+    /// that went away before it was taken (ECONNABORTED, EPROTO and the network errors
+    /// accept(2) passes on), a firewall's EPERM, EINTR, a lost completion (EBADR). Not a
+    /// closed listener, shutdown, cancellation or a deadline (those are no `Errno`).
+    static func isTransient(_ error: any Error) -> Bool {
+        guard let errno = error as? Errno else { return false }
+        return !fatal.contains(errno.rawValue)
     }
 }

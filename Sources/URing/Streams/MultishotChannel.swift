@@ -7,7 +7,10 @@
 // - the consumer: `next()`, `wait(waiter)` (suspend until something arrives), `leave()`
 //   (it stopped iterating: task cancelled, iterator dropped).
 // The ring is armed lazily, by the first `next()` that finds nothing buffered, and
-// re-armed the same way when it ends without an error. Once the consumer has left,
+// re-armed the same way when it ends without an error. An operation that ends with a
+// transient error (`finish(..., transient: true)`) does not end the sequence: the
+// consumer gets `.interrupted` once (after what is buffered) and its next `next()`
+// re-arms, so the consumer decides how long to back off first. Once the consumer has left,
 // every element still buffered or delivered later is handed back to be discarded (for
 // accept: closed), and an armed operation is to be cancelled.
 
@@ -20,6 +23,9 @@ enum MultishotResult<Element> {
     case end
     /// The consumer left while it waited (its task was cancelled).
     case cancelled
+    /// The operation ended with a transient error; the sequence goes on: the next
+    /// `next()` arms it again (back off first).
+    case interrupted(any Error)
 }
 
 extension MultishotResult: Sendable where Element: Sendable {}
@@ -38,6 +44,8 @@ struct MultishotChannel<Element, Waiter> {
     private var buffer: [Element] = []
     private var waiter: Waiter?
     private var failure: (any Error)?
+    /// A transient error not yet handed to the consumer.
+    private var interruption: (any Error)?
     private var finished = false
     private var left = false
 
@@ -57,6 +65,10 @@ struct MultishotChannel<Element, Waiter> {
         if let failure {
             finished = true
             return .ready(.failure(failure))
+        }
+        if let interruption {
+            self.interruption = nil
+            return .ready(.interrupted(interruption))
         }
         guard case .idle = ring else { return .wait(arm: false) }
         ring = .arming
@@ -78,6 +90,10 @@ struct MultishotChannel<Element, Waiter> {
         if let failure {
             finished = true
             return .resume(.failure(failure))
+        }
+        if let interruption {
+            self.interruption = nil
+            return .resume(.interrupted(interruption))
         }
         if finished { return .resume(.end) }
         waiter = newWaiter
@@ -119,8 +135,9 @@ struct MultishotChannel<Element, Waiter> {
     }
 
     /// The last CQE arrived (or the operation could not start): it may carry a final
-    /// element, or the error that ended it.
-    mutating func finish(last: Element?, failure newFailure: (any Error)?) -> FinishAction {
+    /// element, or the error that ended it. A `transient` error ends the arming, not the
+    /// sequence: the consumer sees `.interrupted` and re-arms with its next `next()`.
+    mutating func finish(last: Element?, failure newFailure: (any Error)?, transient: Bool = false) -> FinishAction {
         ring = .idle
         if let last {
             switch deliver(last) {
@@ -130,6 +147,14 @@ struct MultishotChannel<Element, Waiter> {
             }
         }
         if left || finished { return .none }
+        if let newFailure, transient {
+            if let waiter {
+                self.waiter = nil
+                return .resume(waiter, .interrupted(newFailure))
+            }
+            interruption = newFailure
+            return .none
+        }
         if let newFailure {
             if let waiter {
                 self.waiter = nil

@@ -1,0 +1,148 @@
+// A listener whose process runs out of descriptors keeps listening: the accept that
+// fails with EMFILE is retried after a backoff (no spinning), the failure is logged
+// once, counted in `statistics()`, and the waiting connection is served as soon as
+// descriptors free up. Each case runs in a child process (an exit test) with a lowered
+// RLIMIT_NOFILE, on io_uring and on the fallback backend, through `connections` (the
+// multishot accept) and through `accept()`.
+
+import Glibc
+import Logging
+import Synchronization
+import Testing
+import URing
+
+/// Ends the child with `message` on stderr and a non-zero status.
+private func exhaustionChildFails(_ message: String) -> Never {
+    let line = Array("descriptor exhaustion child: \(message)\n".utf8)
+    // Safety: the bytes live through the write, which only reads them.
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    exit(1)
+}
+
+/// The text of the warning logged once per episode.
+private let episodeWarning = "the listener keeps listening"
+
+/// The child: serve, exhaust the descriptor table with a connection waiting, hold, free
+/// the table, and check that the waiting connection is served.
+private func checkListenerSurvivesExhaustion(backend: URingRuntime.Backend, multishot: Bool) async {
+    var limit = rlimit()
+    getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    limit.rlim_cur = 256
+    if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) != 0 { exhaustionChildFails("setrlimit: errno \(errno)") }
+
+    var configuration = URingRuntime.Configuration(workers: 2, backend: backend)
+    configuration.logger = Logger(label: "exhaustion-test") { StreamLogHandler.standardError(label: $0) }
+    configuration.logger.logLevel = .warning
+    configuration.stallThreshold = nil
+    do {
+        let runtime = try URingRuntime(configuration)
+        try await withTaskExecutorPreference(runtime.executor) {
+            let listener = try TCPListener(binding: .ipv4Loopback())
+            let server = Task(executorPreference: runtime.executor) {
+                var served: [TCPStream] = []
+                do {
+                    if multishot {
+                        for try await connection in listener.connections {
+                            try await connection.send([7])
+                            served.append(connection)
+                        }
+                    } else {
+                        while true {
+                            let connection = try await listener.accept()
+                            try await connection.send([7])
+                            served.append(connection)
+                        }
+                    }
+                } catch URingError.closed {
+                    // accept() on a closed listener.
+                }
+                for connection in served { try? await connection.close() }
+                return served.count
+            }
+            func servedByte(_ client: TCPStream) async throws -> [UInt8] {
+                try await URingRuntime.withTimeout(.seconds(15)) { try await client.receive(maxCount: 1) }
+            }
+
+            let first = try await TCPStream.connect(to: listener.localAddress, timeout: .seconds(10))
+            if try await servedByte(first) != [7] { exhaustionChildFails("the first connection was not served") }
+
+            // Fill the descriptor table, then trade one filler for a connection that
+            // waits in the backlog: the server's accept now fails with EMFILE.
+            var fillers: [Int32] = []
+            while true {
+                let filler = dup(2)
+                if filler < 0 { break }
+                fillers.append(filler)
+            }
+            if errno != EMFILE { exhaustionChildFails("filling the table ended with errno \(errno)") }
+            close(fillers.removeLast())
+            let waiting = try await TCPStream.connect(to: listener.localAddress, timeout: .seconds(10))
+
+            // Hold the table full. Backoff (10 ms doubling to 1 s) retries about 8
+            // times in 1.5 s; an accept loop without one retries thousands of times.
+            try await URingRuntime.sleep(for: .milliseconds(1_500))
+            let held = listener.statistics()
+            if held.acceptErrors == 0 { exhaustionChildFails("no accept error while the table was full: \(held)") }
+            if held.acceptErrors > 40 { exhaustionChildFails("the accept loop spins: \(held.acceptErrors) errors in 1.5 s") }
+            if held.acceptErrorEpisodes != 1 || !held.isBackingOff || held.lastAcceptError != .tooManyOpenFiles {
+                exhaustionChildFails("statistics while the table was full: \(held)")
+            }
+
+            for filler in fillers { close(filler) }
+            if try await servedByte(waiting) != [7] {
+                exhaustionChildFails("the connection that waited was not served")
+            }
+            let fresh = try await TCPStream.connect(to: listener.localAddress, timeout: .seconds(10))
+            if try await servedByte(fresh) != [7] { exhaustionChildFails("a fresh connection was not served") }
+            let after = listener.statistics()
+            if after.isBackingOff || after.acceptErrorEpisodes != 1 {
+                exhaustionChildFails("statistics after the table freed up: \(after)")
+            }
+
+            try await listener.close()
+            let served = try await server.value
+            if served != 3 { exhaustionChildFails("served \(served) connections, expected 3") }
+            for client in [first, waiting, fresh] { try await client.close() }
+        }
+        await runtime.shutdown()
+    } catch {
+        exhaustionChildFails("\(error)")
+    }
+}
+
+@Suite("A listener keeps serving through descriptor exhaustion, backing off without spinning")
+struct ListenerKeepsServingThroughDescriptorExhaustion {
+    private func check(_ result: ExitTest.Result?) {
+        let errors = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(!errors.contains("descriptor exhaustion child:"), Comment(rawValue: errors))
+        #expect(errors.components(separatedBy: episodeWarning).count - 1 == 1, Comment(rawValue: errors))
+    }
+
+    @Test("io_uring, connections: the waiting connection is served once descriptors free up; logged once", .requiresIOURingBackend)
+    func ioURingMultishot() async {
+        check(await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            await checkListenerSurvivesExhaustion(backend: .ioURing, multishot: true)
+        })
+    }
+
+    @Test("io_uring, accept(): the waiting connection is served once descriptors free up; logged once", .requiresIOURingBackend)
+    func ioURingSingle() async {
+        check(await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            await checkListenerSurvivesExhaustion(backend: .ioURing, multishot: false)
+        })
+    }
+
+    @Test("fallback, connections: the waiting connection is served once descriptors free up; logged once")
+    func fallbackMultishot() async {
+        check(await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            await checkListenerSurvivesExhaustion(backend: .fallback, multishot: true)
+        })
+    }
+
+    @Test("fallback, accept(): the waiting connection is served once descriptors free up; logged once")
+    func fallbackSingle() async {
+        check(await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            await checkListenerSurvivesExhaustion(backend: .fallback, multishot: false)
+        })
+    }
+}
