@@ -81,9 +81,10 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
         receiveBufferPool: ReceiveBufferPoolConfiguration = ReceiveBufferPoolConfiguration()
     ) throws {
         let ring = try Ring(options: options)
+        // What the ring got: an older kernel may have refused DEFER_TASKRUN.
+        self.deferTaskRun = ring.options.deferTaskRun
         self.wake = try WakeSignal()
         self.ring = ring
-        self.deferTaskRun = options.deferTaskRun
         self.index = index
         self.receiveBufferPoolConfiguration = receiveBufferPool
         try armWakeRead()
