@@ -36,10 +36,16 @@ struct ConditionParkerWakesItsOwner {
                 parker.unpark()
             }
         }
-        for _ in 0..<rounds {
+        var lostWakeUps: [Int] = []
+        for round in 1...rounds {
             turn.increment()
-            parker.park(deadline: .now + .seconds(10))  // would take 10 s if a wake were lost
+            // A lost wake-up is a park that runs to its deadline (a generous one: reaching
+            // it on time is not the question, reaching it at all is).
+            let deadline = ContinuousClock.now + .seconds(20)
+            parker.park(deadline: deadline)
+            if ContinuousClock.now >= deadline { lostWakeUps.append(round) }
         }
         waker.join()
+        #expect(lostWakeUps.isEmpty, "rounds whose park ran to its deadline: \(lostWakeUps)")
     }
 }

@@ -26,7 +26,12 @@ struct ShutdownRunsQueuedJobsAndForwardsLaterOnes {
             }
         }
         let stopper = try JoinableThread { executor.shutdown() }
-        usleep(20_000)
+        // Only once shutdown has begun do the queued jobs prove anything: they must still
+        // run on the worker, not be dropped or forwarded.
+        let begun = ContinuousClock.now + .seconds(30)
+        while !executor.isShuttingDown && ContinuousClock.now < begun { usleep(100) }
+        #expect(executor.isShuttingDown, "shutdown never began")
+        usleep(1_000)
         #expect(!executor.isShutDown, "shutdown must wait for the running job")
         gate.open()
         stopper.join()
