@@ -13,19 +13,23 @@ struct WorkStealingSpreadsWork {
         let executor = try URingExecutor(workers: 2, queueCapacity: 256)
         defer { executor.shutdown() }
         let workersUsed = Locked<Set<Int>>([])
-        _ = try await withWatchdog(seconds: 30, on: executor) {
+        // One hang watchdog for all the tasks below.
+        let deadline = ContinuousClock.now + .seconds(30)
+        _ = try await withWatchdog(seconds: 60, on: executor) {
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<200 {
                     group.addTask {
                         let index = URingExecutor.currentWorkerIndex ?? -1
                         workersUsed.withLock { _ = $0.insert(index) }
-                        usleep(200)  // keep this worker busy so the other one has to steal
+                        // Hold this worker until the other one has run a task: only stealing
+                        // can get it one (all were spawned here).
+                        while workersUsed.value.count < 2 && ContinuousClock.now < deadline { usleep(100) }
                     }
                 }
             }
         }
         #expect(workersUsed.value == [0, 1])
-        #expect(executor.metrics.steals > 0)
+        #expect(executor.metrics.stolenJobs > 0)
         #expect(executor.metrics.stolenJobs >= executor.metrics.steals)
     }
 

@@ -85,7 +85,9 @@ struct HardeningShutdownUnderLoadTests {
         for reader in readers { try? await reader.close() }
         for channel in channels { Glibc.close(channel.write) }
 
-        let limit: Duration = StressScale.isReduced ? .seconds(5) : .milliseconds(500)
+        // A hang watchdog, not a speed target (shutdown's speed is soak-bench's and
+        // leak-check's to report): a shutdown that waits for its own operations never ends.
+        let limit: Duration = .seconds(30)
         print(
             "shutdown under load: took \(seconds(elapsed)) (limit \(limit); the test resumed after \(seconds(resumed))) "
                 + "with 64 reads and 8 openers running "

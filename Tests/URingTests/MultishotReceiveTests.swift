@@ -88,9 +88,14 @@ struct MultishotReceiveTests {
                 }
                 try await server.shutdown(.write)
             }
-            try await URingRuntime.sleep(for: .milliseconds(300))
+            // Wait (30 s is a hang watchdog) until the paused stream holds pool buffers.
+            var held = 0
+            let watchdog = ContinuousClock.now + .seconds(30)
+            while held == 0 && ContinuousClock.now < watchdog {
+                try await URingRuntime.sleep(for: .milliseconds(10))
+                held = await Self.total(runtime) { $0.providedBuffersInUse }
+            }
             let stalledAt = sent.value
-            let held = await Self.total(runtime) { $0.providedBuffersInUse }
             // The kernel fills buffers greedily until the pool is empty; then the socket
             // buffers fill and TCP stops the sender. Memory is bounded by the pool.
             #expect(held > 0, "the paused stream took no buffer from the pool")

@@ -24,16 +24,17 @@ struct TCPBackpressureTests {
                 try await server.shutdown(.write)
             }
             // The reader is paused: the sender fills the socket buffers and must then stop.
-            // Wait (bounded) until its progress stalls, then check it stays stalled.
+            // Wait (bounded) until its progress stalls. A descheduled sender can look stalled
+            // too, so what is checked is not the stall but that it never got far: 48 MiB do
+            // not fit in what the sockets and the receive queue may hold.
             var whilePaused = -1
             for _ in 0..<100 where sent.value != whilePaused {
                 whilePaused = sent.value
                 try await URingRuntime.sleep(for: .milliseconds(50))
             }
-            try await URingRuntime.sleep(for: .milliseconds(100))
-            #expect(sent.value == whilePaused, "the sender kept going while nobody read")
-            #expect(whilePaused > 0)
-            #expect(whilePaused < 24 * 1024 * 1024, "the sender got \(whilePaused) bytes ahead of a paused reader")
+            let ahead = sent.value
+            #expect(ahead > 0)
+            #expect(ahead < 24 * 1024 * 1024, "the sender got \(ahead) bytes ahead of a paused reader")
             // Now read everything and check it byte for byte against the expected pattern.
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
             let expected = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
