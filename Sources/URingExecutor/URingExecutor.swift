@@ -159,12 +159,16 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
         defer { CurrentWorker.set(nil) }
         do {
             worker.install(try makeParker(worker.index))
+            // Opens the thread's schedstat before `init` returns, so a caller that counts
+            // descriptors after creating the executor sees it already.
+            worker.prepareStallTimer()
             gate.report(worker.index, error: nil)
         } catch {
             gate.report(worker.index, error: error)
             return
         }
         if gate.waitForDecision() { worker.runLoop() }
+        worker.closeStallTimer()
     }
 
     deinit {

@@ -10,38 +10,25 @@ struct StallShortJobsAreNotReported {
         // The jobs add up to 200 ms and the idle gaps to 240 ms, each well over the 50 ms
         // threshold: a detector that summed time across jobs, or counted a park as part of
         // the next job, would report. A loaded machine may deschedule a worker for longer
-        // than the threshold, which is a real stall: such a report must be explained by
-        // the worker's own wait for a CPU (see StallSupport.swift), with 10 ms to spare
-        // (the job itself, one kernel tick of overstatement, slack).
-        for attempt in 1...3 {
-            let jobStarts = JobStarts()
-            let log = CapturedLog(jobStarts: jobStarts)
-            let executor = try URingExecutor(workers: 2, stallThreshold: .milliseconds(50), logger: log.logger)
-            let finished = try await withWatchdog(seconds: 60, on: executor) {
-                for _ in 0..<4 {
-                    await withTaskGroup(of: Void.self) { group in
-                        for _ in 0..<500 {
-                            group.addTask {
-                                jobStarts.note()
-                                blockThread(microseconds: 100)
-                            }
-                        }
+        // than the threshold; the detector subtracts that (the thread's run delay), so
+        // nothing may be reported at all.
+        let log = CapturedLog(jobStarts: JobStarts())
+        let executor = try URingExecutor(workers: 2, stallThreshold: .milliseconds(50), logger: log.logger)
+        let finished = try await withWatchdog(seconds: 60, on: executor) {
+            for _ in 0..<4 {
+                await withTaskGroup(of: Void.self) { group in
+                    for _ in 0..<500 {
+                        group.addTask { blockThread(microseconds: 100) }
                     }
-                    try await Task.sleep(for: .milliseconds(60))
                 }
-                return true
+                try await Task.sleep(for: .milliseconds(60))
             }
-            executor.shutdown()
-            #expect(finished == true)
-            let records = log.records
-            #expect(records.allSatisfy { ($0.durationMilliseconds ?? 0) > 50 }, "\(records.map(\.message))")
-            #expect(executor.metrics.stalls == UInt64(records.count))
-            #expect(executor.metrics.jobsRun >= 2_000)
-            let unexplained = unexplainedReports(records, beyond: 10)
-            #expect(unexplained.isEmpty, "reports that descheduling does not explain: \(unexplained)")
-            if records.isEmpty || !unexplained.isEmpty { return }
-            print("StallShortJobsAreNotReported: attempt \(attempt): \(records.count) report(s), each explained by the machine descheduling the worker; trying again")
+            return true
         }
-        print("StallShortJobsAreNotReported: every attempt saw the machine deschedule a worker past the threshold; checked only that each report was explained")
+        executor.shutdown()
+        #expect(finished == true)
+        #expect(log.records.isEmpty, "\(log.records.map(\.message))")
+        #expect(executor.metrics.stalls == 0)
+        #expect(executor.metrics.jobsRun >= 2_000)
     }
 }

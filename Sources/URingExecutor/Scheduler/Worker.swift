@@ -216,6 +216,13 @@ final class Worker: @unchecked Sendable {
         executorRef._withUnsafeGuaranteedRef { $0.reportStall(worker: index, nanoseconds: nanoseconds) }
     }
 
+    /// Start-up, on the worker thread: the stall timer's first mark (it opens the
+    /// thread's schedstat there).
+    func prepareStallTimer() { stallTimer.mark() }
+
+    /// The loop has ended: release what the stall timer holds.
+    func closeStallTimer() { stallTimer.close() }
+
     /// Restarts the stall clock after time that belongs to no job (a poll, a park).
     @inline(__always)
     private func markIdleEnd() {

@@ -14,6 +14,16 @@
 // short jobs has only a lower bound for its start (the last precise read, or the coarse
 // reading), so its duration may be overstated by less than one tick, never understated.
 //
+// Preemption is not a stall: a worker the OS descheduled (a busy 2-core machine) did not
+// block anything by itself. The thread's run delay (the second field of
+// /proc/thread-self/schedstat: nanoseconds spent runnable but waiting for a CPU) is read
+// at each precise clock read (at most once per tick while jobs run, and after each poll
+// or park); a job over the threshold by wall time is charged only its wall time minus the
+// run delay that accumulated since its start's precise read, so time spent descheduled in
+// the tick before it started may be subtracted too (an understatement below one tick).
+// A job blocked in a syscall (a blocking pread, sleep) is not runnable and is still
+// reported. Where the file cannot be read, wall time is used as before.
+//
 // A watchdog thread could avoid even that read, but wakes up every few milliseconds
 // forever and knows durations only to its sampling period. What it would catch and
 // this does not: a job that never returns (the report comes when the job returns).
@@ -71,6 +81,46 @@ enum StallClock {
     }
 }
 
+/// The calling thread's run delay (runnable but not running), from schedstat.
+struct RunDelayReader {
+    /// /proc/thread-self/schedstat of the worker thread, opened on first use there; -1
+    /// when it cannot be read (then every reading is 0 and wall time is used).
+    private var descriptor: Int32 = -2
+
+    /// Nanoseconds this thread has waited for a CPU so far (0 if unknown).
+    mutating func read() -> UInt64 {
+        if descriptor == -2 { descriptor = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC) }
+        guard descriptor >= 0 else { return 0 }
+        var bytes = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        // Safety: a 64-byte tuple on the stack, read into and parsed within this call.
+        return withUnsafeMutableBytes(of: &bytes) { buffer -> UInt64 in
+            let count = pread(descriptor, buffer.baseAddress, buffer.count, 0)
+            guard count > 0 else { return 0 }
+            return Self.secondField(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        }
+    }
+
+    /// The second space-separated decimal field of "runtime run_delay timeslices\n".
+    static func secondField(_ text: UnsafeRawBufferPointer) -> UInt64 {
+        var field = 0
+        var value: UInt64 = 0
+        for byte in text {
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") {
+                if field == 1 { return value }
+                field += 1
+                value = 0
+            } else if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                value = value &* 10 &+ UInt64(byte - UInt8(ascii: "0"))
+            }
+        }
+        return field == 1 ? value : 0
+    }
+
+    func close() {
+        if descriptor >= 0 { _ = Glibc.close(descriptor) }
+    }
+}
+
 /// One worker's job timing (owner thread only; see the file header).
 struct StallTimer {
     /// Nanoseconds; 0 when stall detection is off.
@@ -81,6 +131,9 @@ struct StallTimer {
     private var startLowerBound: UInt64 = 0
     /// The coarse clock at the last precise read (at or before the current job's start).
     private var coarseAtLastRead: UInt64 = 0
+    /// The thread's run delay at the last precise read.
+    private var runDelayAtLastRead: UInt64 = 0
+    private var runDelay = RunDelayReader()
 
     init(threshold: UInt64) {
         self.threshold = threshold
@@ -94,6 +147,7 @@ struct StallTimer {
         guard threshold != 0 else { return }
         if usesCoarseClock { coarseAtLastRead = StallClock.coarseNow() }
         startLowerBound = StallClock.now()
+        runDelayAtLastRead = runDelay.read()
     }
 
     /// A job returned: its duration if it exceeded the threshold, else nil.
@@ -111,8 +165,19 @@ struct StallTimer {
         let now = StallClock.now()
         startLowerBound = now
         let elapsed = now &- start
-        return elapsed > threshold ? elapsed : nil
+        // The precise path runs at most once per tick with the coarse clock; with a
+        // threshold under two ticks it runs per job, so read the run delay only when it
+        // matters (the baseline is then the last mark or stall).
+        guard usesCoarseClock || elapsed > threshold else { return nil }
+        let delay = runDelay.read()
+        let preempted = delay &- min(runDelayAtLastRead, delay)
+        runDelayAtLastRead = delay
+        let own = elapsed &- min(preempted, elapsed)
+        return own > threshold ? own : nil
     }
+
+    /// The worker is exiting: release the schedstat descriptor.
+    func close() { runDelay.close() }
 }
 
 extension URingExecutor {
