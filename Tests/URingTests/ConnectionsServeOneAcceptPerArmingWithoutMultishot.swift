@@ -19,7 +19,7 @@ struct ConnectionsServeOneAcceptPerArmingWithoutMultishot {
             let server = Task(executorPreference: runtime.executor) {
                 var served = 0
                 while let connection = try await connections.next() {
-                    try await TCPEchoTests.echo(connection)
+                    try await TCPStreamsEchoEveryByte.echo(connection)
                     served += 1
                 }
                 return served
@@ -27,7 +27,7 @@ struct ConnectionsServeOneAcceptPerArmingWithoutMultishot {
             for round in 0..<5 {
                 let message = randomBytes(1_000 + round)
                 let echoed = try await URingRuntime.withTimeout(.seconds(20)) {
-                    try await TCPEchoTests.roundTrip(message, to: listener.localAddress)
+                    try await TCPStreamsEchoEveryByte.roundTrip(message, to: listener.localAddress)
                 }
                 #expect(echoed == message)
             }

@@ -27,12 +27,12 @@ struct RuntimeRunsOnKernelsWithoutTheNewerSetupFlags {
             let listener = try TCPListener(binding: .ipv4Loopback())
             let server = Task(executorPreference: runtime.executor) {
                 for try await connection in listener.connections {
-                    try await TCPEchoTests.echo(connection)
+                    try await TCPStreamsEchoEveryByte.echo(connection)
                     return
                 }
             }
             let message = randomBytes(70_000)
-            #expect(try await TCPEchoTests.roundTrip(message, to: listener.localAddress) == message)
+            #expect(try await TCPStreamsEchoEveryByte.roundTrip(message, to: listener.localAddress) == message)
             try await server.value
             try await listener.close()
             try await URingRuntime.sleep(for: .milliseconds(5))

@@ -1,0 +1,44 @@
+import Dispatch
+import Glibc
+import Synchronization
+import Testing
+import URing
+
+@Suite("Ring sleeps need no global executor thread", .requiresIOURing)
+struct RingSleepsNeedNoGlobalExecutorThread {
+    @Test("URingRuntime.sleep ends while the global executor's threads are all blocked")
+    func ringSleepWhileGlobalPoolBlocked() async throws {
+        let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        let blockerCount = cores + 2
+        let release = DispatchSemaphore(value: 0)
+        let counts = BlockerCounts()
+        try await withRuntime { _ in
+            // Blockers hold the cooperative pool's threads until the ring sleep has ended;
+            // 30 s is only a hang watchdog. A sleep whose wake-up needed a pool thread could
+            // not end before them: they would run into the watchdog.
+            let blockers = (0..<blockerCount).map { _ in
+                Task.detached {
+                    counts.started.wrappingAdd(1, ordering: .relaxed)
+                    if release.wait(timeout: .now() + 30) == .timedOut {
+                        counts.timedOut.wrappingAdd(1, ordering: .relaxed)
+                    }
+                }
+            }
+            let allStarted = ContinuousClock.now + .seconds(30)
+            while counts.started.load(ordering: .relaxed) < cores && ContinuousClock.now < allStarted {
+                try await URingRuntime.sleep(for: .milliseconds(1))
+            }
+            try await URingRuntime.sleep(for: .milliseconds(10))
+            for _ in 0..<blockerCount { release.signal() }
+            for blocker in blockers { await blocker.value }
+        }
+        #expect(counts.started.load(ordering: .relaxed) == blockerCount)
+        #expect(counts.timedOut.load(ordering: .relaxed) == 0, "the ring sleep waited for a blocked global-executor thread")
+    }
+}
+
+/// What the blockers report, shared with their tasks.
+private final class BlockerCounts: Sendable {
+    let started = Atomic<Int>(0)
+    let timedOut = Atomic<Int>(0)
+}

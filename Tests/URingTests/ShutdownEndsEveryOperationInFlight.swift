@@ -1,0 +1,54 @@
+import Glibc
+import Synchronization
+import Testing
+import URing
+
+@Suite("Shutting a runtime down", .requiresIOURing)
+struct ShutdownEndsEveryOperationInFlight {
+    @Test("shutdown with reads in flight resumes every waiter with URingError.shutdown and refuses new reads")
+    func shutdownResumesWaiters() async throws {
+        let pipe = try Pipe()
+        let runtime = try URingRuntime(.init(workers: 2))
+        let log = ShutdownLog()
+        var readers: [Task<Void, Never>] = []
+        for _ in 0..<20 {
+            readers.append(Task(executorPreference: runtime.executor) {
+                let file = File(taking: FileDescriptor(rawValue: dup(pipe.readEnd.rawValue)))
+                log.started.add(1, ordering: .relaxed)
+                do {
+                    _ = try await file.read(count: 8, at: 0)
+                    log.results.update { $0.append("returned") }
+                } catch let error as URingError {
+                    // Work started after shutdown began is refused the same way.
+                    do {
+                        _ = try await file.read(count: 8, at: 0)
+                        log.results.update { $0.append("second read returned") }
+                    } catch let second as URingError where second == error {
+                        log.results.update { $0.append("\(error)") }
+                    } catch {
+                        log.results.update { $0.append("second read: \(error)") }
+                    }
+                } catch {
+                    log.results.update { $0.append("other: \(error)") }
+                }
+            })
+        }
+        while log.started.load(ordering: .relaxed) < 20 { try await Task.sleep(for: .milliseconds(1)) }
+        try await Task.sleep(for: .milliseconds(30))
+        let start = ContinuousClock.now
+        await runtime.shutdown()
+        // Prompt, not the drivers' 5 s limit for a kernel that never answers (sanitized
+        // builds run several times slower).
+        let limit: Duration = runningUnderSanitizer ? .seconds(10) : .seconds(2)
+        #expect(ContinuousClock.now - start < limit)
+        for reader in readers { await reader.value }
+        let all = log.results.value
+        #expect(all.count == 20)
+        #expect(all.allSatisfy { $0 == URingError.shutdown.description }, "\(all)")
+    }
+}
+
+private final class ShutdownLog: Sendable {
+    let results = Shared<[String]>([])
+    let started = Atomic<Int>(0)
+}
