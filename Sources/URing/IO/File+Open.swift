@@ -1,4 +1,5 @@
-// Opening files through the ring (IORING_OP_OPENAT).
+// Opening files through the ring (IORING_OP_OPENAT), and scoped opens (`withOpen`) that
+// close the file on every path: return, throw, cancellation.
 
 import Glibc
 
@@ -25,5 +26,25 @@ extension File {
             path: try PathBuffer(path), directory: directory,
             flags: mode.rawValue | options.rawValue | O_CLOEXEC, mode: permissions?.rawValue ?? 0)
         return File(taking: try await perform(operation))
+    }
+
+    /// Opens `path` (as `open` does), runs `body` with the file, and closes it on every
+    /// path: when `body` returns, when it throws, and when the task is cancelled (then
+    /// close(2) runs directly). `body` may close the file itself. Do not let the file
+    /// escape `body`: it is closed when `withOpen` returns.
+    ///
+    /// - Returns: what `body` returns.
+    /// - Throws: what `open` throws; what `body` throws; a failed close only when `body`
+    ///   succeeded.
+    public static func withOpen<Result>(
+        _ path: FilePath,
+        _ mode: FileDescriptor.AccessMode,
+        options: FileDescriptor.OpenOptions = [],
+        permissions: FilePermissions? = nil,
+        relativeTo directory: FileDescriptor? = nil,
+        _ body: (File) async throws -> Result
+    ) async throws -> Result {
+        let file = try await open(path, mode, options: options, permissions: permissions, relativeTo: directory)
+        return try await FileSystem.closing(file, body)
     }
 }
