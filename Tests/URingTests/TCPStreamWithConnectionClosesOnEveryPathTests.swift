@@ -7,12 +7,15 @@ struct TCPStreamWithConnectionClosesOnEveryPathTests {
 
     @Test("withConnection returns the body's result and closes the stream after it returns, throws, or is cancelled")
     func closesOnEveryPath() async throws {
+        // The streams the bodies saw, held past withConnection so only its close can end them.
+        let seen = Shared<[TCPStream]>([])
         try await withRuntime { runtime in
             let listener = try TCPListener(binding: .ipv4Loopback())
-            let port = Int(listener.localAddress.port ?? 0)
+            let port = listener.localAddress.port ?? 0
             let address = listener.localAddress
             // The listener, plus our client end while a body runs (accepted ends are closed).
             let reply = try await TCPStream.withConnection(to: address) { stream in
+                seen.update { $0.append(stream) }
                 let accepted = try await listener.accept()
                 try await accepted.send([42])
                 try await accepted.close()
@@ -23,21 +26,30 @@ struct TCPStreamWithConnectionClosesOnEveryPathTests {
             #expect(openSocketCount(onPort: port) == 1)
 
             await #expect(throws: BodyFailed()) {
-                try await TCPStream.withConnection(to: address) { _ in throw BodyFailed() }
+                try await TCPStream.withConnection(to: address) { stream in
+                    seen.update { $0.append(stream) }
+                    throw BodyFailed()
+                }
             }
             try await listener.accept().close()
             #expect(openSocketCount(onPort: port) == 1)
 
             let waiting = Task(executorPreference: runtime.executor) {
-                try await TCPStream.withConnection(to: address) { stream in try await stream.receive(maxCount: 1) }
+                try await TCPStream.withConnection(to: address) { stream in
+                    seen.update { $0.append(stream) }
+                    return try await stream.receive(maxCount: 1)
+                }
             }
             let silent = try await listener.accept()
-            while openSocketCount(onPort: port) < 3 { await Task.yield() }
+            // Wait for the body to run: a cancel before that would end the connect instead.
+            while seen.value.count < 3 { await Task.yield() }
             waiting.cancel()
             await #expect(throws: CancellationError.self) { try await waiting.value }
             try await silent.close()
             #expect(openSocketCount(onPort: port) == 1)
             try await listener.close()
         }
+        #expect(seen.value.count == 3)
+        #expect(seen.value.map(\.isClosed) == [true, true, true])
     }
 }
