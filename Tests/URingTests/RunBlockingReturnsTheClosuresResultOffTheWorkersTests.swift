@@ -10,14 +10,20 @@ struct RunBlockingReturnsTheClosuresResultOffTheWorkersTests {
     func blocksWithoutStallingTheWorker() async throws {
         let signalled = try await withRuntime(workers: 1) { runtime in
             let semaphore = DispatchSemaphore(value: 0)
-            async let waited = URingRuntime.runBlocking {
-                // Generous watchdog: with the closure on the worker, the signal could never come.
-                semaphore.wait(timeout: .now() + 120) == .success
+            let started = Shared(false)
+            let waiter = Task(executorPreference: runtime.executor) {
+                try await URingRuntime.runBlocking {
+                    started.update { $0 = true }
+                    // Generous watchdog: with the closure on the worker, the signal could never come.
+                    return semaphore.wait(timeout: .now() + 120) == .success
+                }
             }
-            // This task needs the only worker: it runs only if runBlocking left it free.
+            // This task and the signaller need the only worker: they run only if the
+            // closure left it free.
+            while !started.value { try await URingRuntime.sleep(for: .milliseconds(1)) }
             let signaller = Task(executorPreference: runtime.executor) { _ = semaphore.signal() }
             await signaller.value
-            return try await waited
+            return try await waiter.value
         }
         #expect(signalled)
         await #expect(throws: ClosureFailed()) { try await URingRuntime.runBlocking { throw ClosureFailed() } }
