@@ -10,6 +10,7 @@
 // early (a loop that breaks, a cancelled task).
 
 import Glibc
+import URingExecutor
 
 /// One name in a directory, as `FileSystem.contentsOfDirectory(at:)` lists it.
 public struct DirectoryEntry: Sendable, Hashable {
@@ -101,31 +102,43 @@ public struct DirectoryEntries: AsyncSequence, Sendable {
 }
 
 /// An open directory and the buffer its getdents64 batches land in.
-final class DirectoryReader: @unchecked Sendable {
-    // @unchecked: one iterator owns it and awaits each batch before asking for the next,
-    // so `buffer` and `descriptor` are used by one thread at a time (the pool thread
-    // running a batch, or the iterating task between batches).
-    private var descriptor: Int32
-    private let buffer: UnsafeMutableRawBufferPointer
+///
+/// One iterator owns it and awaits each batch before asking for the next, so its
+/// descriptor and buffer are never used by two threads at once; the lock around them
+/// makes that hand-over (pool thread during a batch, iterating task or deinit after it)
+/// an explicit happens-before instead of one that lives in the concurrency runtime.
+final class DirectoryReader: Sendable {
+    private struct Handle {
+        var descriptor: Int32
+        let buffer: UnsafeMutableRawBufferPointer
+    }
+
+    private let handle: ThreadLock<Handle>
 
     /// The bytes each getdents64 call may fill (as glibc's readdir uses).
     static let batchBytes = 32 * 1024
 
     init(descriptor: FileDescriptor) {
-        self.descriptor = descriptor.rawValue
         // Safety: owned by this reader, freed in deinit; only a batch writes it.
-        buffer = .allocate(byteCount: Self.batchBytes, alignment: 8)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.batchBytes, alignment: 8)
+        handle = ThreadLock(Handle(descriptor: descriptor.rawValue, buffer: buffer))
     }
 
     deinit {
-        close()
-        buffer.deallocate()
+        handle.withLock { handle in
+            Self.close(&handle)
+            handle.buffer.deallocate()
+        }
     }
 
     /// Closes the directory now (once).
     func close() {
-        if descriptor >= 0 { _ = Glibc.close(descriptor) }
-        descriptor = -1
+        handle.withLock { Self.close(&$0) }
+    }
+
+    private static func close(_ handle: inout Handle) {
+        if handle.descriptor >= 0 { _ = Glibc.close(handle.descriptor) }
+        handle.descriptor = -1
     }
 
     /// The next batch of entries; empty at the end.
@@ -134,22 +147,27 @@ final class DirectoryReader: @unchecked Sendable {
     }
 
     private func readBatch() throws -> [DirectoryEntry] {
-        var entries: [DirectoryEntry] = []
-        while entries.isEmpty {
-            let count = DirectorySystemCalls.getdents64(descriptor, buffer.baseAddress, buffer.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw Errno(rawValue: errno)
+        try handle.withLock { handle in
+            var entries: [DirectoryEntry] = []
+            while entries.isEmpty {
+                // Safety: the kernel writes at most `buffer.count` bytes into the reader's own buffer.
+                let count = DirectorySystemCalls.getdents64(handle.descriptor, handle.buffer.baseAddress, handle.buffer.count)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw Errno(rawValue: errno)
+                }
+                if count == 0 { return [] }
+                entries = Self.decode(UnsafeRawBufferPointer(rebasing: handle.buffer[..<count]))
             }
-            if count == 0 { return [] }
-            entries = Self.decode(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            return entries
         }
-        return entries
     }
 
     /// The entries in a getdents64 result (struct linux_dirent64: d_ino u64, d_off s64,
     /// d_reclen u16, d_type u8, then the NUL-terminated name), without "." and "..".
     static func decode(_ bytes: UnsafeRawBufferPointer) -> [DirectoryEntry] {
+        // Safety: every load is bounds-checked against `bytes` (the kernel's record
+        // lengths included) and unaligned-safe; names are copied out before returning.
         var entries: [DirectoryEntry] = []
         var offset = 0
         while offset + 19 < bytes.count {

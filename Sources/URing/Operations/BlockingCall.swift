@@ -73,14 +73,21 @@ final class BlockingCall<Result: Sendable>: BlockingJob, Sendable {
 
     /// On a pool thread: runs the closure unless the call was cancelled, and resumes the caller.
     func run() {
+        guard let (result, continuation) = runClosureIfQueued() else { return }
+        state.withLock { $0 = .finished }
+        continuation.resume(with: result)
+    }
+
+    /// Runs the closure if the call is still queued. The closure, and what it captures,
+    /// is released when this returns: before the caller resumes, never after (a capture's
+    /// deinit then never runs on the pool thread behind the caller's back).
+    private func runClosureIfQueued() -> (Swift.Result<Result, any Error>, CheckedContinuation<Result, any Error>)? {
         let start = state.withLock { state -> (@Sendable () throws -> Result, CheckedContinuation<Result, any Error>)? in
             guard case .queued(let body, let continuation) = state else { return nil }
             state = .running(continuation)
             return (body, continuation)
         }
-        guard let (body, continuation) = start else { return }
-        let result = Swift.Result { try body() }
-        state.withLock { $0 = .finished }
-        continuation.resume(with: result)
+        guard let (body, continuation) = start else { return nil }
+        return (Swift.Result { try body() }, continuation)
     }
 }
