@@ -3,7 +3,8 @@
 //
 // readAll sizes its buffer from statx but does not trust it: it reads until a read
 // returns 0, so files that grow, and /proc or /sys files whose size statx reports as 0,
-// come back whole.
+// come back whole. Its buffer never grows past the caller's bound plus one byte: the
+// byte that proves the file is larger than allowed.
 
 extension FileSystem {
     /// How `write(contentsOf:to:)` opens its file.
@@ -22,27 +23,60 @@ extension FileSystem {
     /// The first read's size when statx reports no size (a /proc file, a pipe).
     static let unsizedReadChunk = 64 * 1024
 
-    /// Every byte of the file at `path`.
+    /// The most bytes `readAll` returns unless told otherwise: 64 MiB.
     ///
-    /// - Throws: `URingError.invalidArgument` for an empty path; the kernel's `Errno`
-    ///   (ENOENT, EACCES, EISDIR for a directory, ...); `Errno.noMemory` for a file
-    ///   larger than the memory the process can get.
-    public static func readAll(_ path: FilePath) async throws -> [UInt8] {
+    /// readAll holds the whole file in memory, so it is for files known to be small
+    /// (configuration, templates, assets); anything larger is better read in pieces with
+    /// `File.read(into:at:)`. 64 MiB is far above such files, and low enough that a
+    /// mistaken path (a log that grew, `/dev/zero`, a FIFO that never ends) costs at most
+    /// that much memory instead of all of it.
+    public static let defaultMaximumReadSize = 64 << 20
+
+    /// Every byte of the file at `path`, refusing a file larger than `maximumSize` bytes.
+    ///
+    /// The size statx reports is checked first (a larger file is refused without being
+    /// read), but not trusted: reading goes on until end of file, so files whose statx
+    /// size is 0 (/proc, /sys, pipes) work, and the buffer never grows past
+    /// `maximumSize + 1` bytes, so an endless file (`/dev/zero`) is refused too. The file
+    /// is closed on every path.
+    ///
+    /// - Throws: `URingError.invalidArgument` for an empty path or a negative
+    ///   `maximumSize`; `PathError` with reason `.fileTooLarge` (errno EFBIG) when the
+    ///   file holds more than `maximumSize` bytes; the kernel's `Errno` (ENOENT, EACCES,
+    ///   EISDIR for a directory, ...); `Errno.noMemory` when the buffer cannot be had.
+    public static func readAll(at path: FilePath, maximumSize: Int = defaultMaximumReadSize) async throws -> [UInt8] {
+        guard maximumSize >= 0 else {
+            throw URingError.invalidArgument("maximumSize must not be negative, got \(maximumSize), for \(path)")
+        }
         let file = try await File.open(path, .readOnly)
         return try await closing(file) { file in
             let size = try await file.status().size
-            // One byte more than the size, so the read that finds the end needs no growth.
-            let capacity = size > 0 ? min(Int(clamping: size), Int.max - 1) + 1 : unsizedReadChunk
-            let buffer = try GrowableBuffer(capacity: capacity)
+            if size > maximumSize { throw PathError(path: path, reason: .fileTooLarge(maximumSize: maximumSize)) }
+            // One byte more than allowed is how a read past the bound shows itself; one
+            // byte more than the size, so the read that finds the end needs no growth.
+            let limit = maximumSize == Int.max ? Int.max : maximumSize + 1
+            let capacity = size > 0 ? min(Int(size), Int.max - 1) + 1 : unsizedReadChunk
+            let buffer = try GrowableBuffer(capacity: min(capacity, limit))
             var count = 0
             while true {
-                if count == buffer.capacity { try buffer.grow() }
+                if count == buffer.capacity {
+                    if count == limit { throw PathError(path: path, reason: .fileTooLarge(maximumSize: maximumSize)) }
+                    try buffer.grow(upTo: limit)
+                }
                 let read = try await file.read(into: buffer.unused(after: count), at: Int64(count))
                 if read == 0 { break }
                 count += read
             }
             return buffer.bytes(count)
         }
+    }
+
+    /// `readAll(at: path)`: every byte of the file at `path`, at most
+    /// `defaultMaximumReadSize` of them.
+    ///
+    /// - Throws: what `readAll(at:maximumSize:)` throws.
+    public static func readAll(_ path: FilePath) async throws -> [UInt8] {
+        try await readAll(at: path)
     }
 
     /// Writes `bytes` to the file at `path`, creating it with `permissions` (the umask
@@ -80,11 +114,11 @@ private final class GrowableBuffer {
 
     var capacity: Int { storage.count }
 
-    /// Doubles the capacity, keeping the contents; ENOMEM when memory runs out.
-    func grow() throws {
+    /// Doubles the capacity, but not past `limit`, keeping the contents; ENOMEM when
+    /// memory runs out.
+    func grow(upTo limit: Int) throws {
         let (doubled, overflow) = storage.count.multipliedReportingOverflow(by: 2)
-        guard !overflow else { throw Errno.noMemory }
-        let larger = try IOBuffer.allocate(byteCount: doubled)
+        let larger = try IOBuffer.allocate(byteCount: overflow ? limit : min(doubled, limit))
         larger.copyMemory(from: UnsafeRawBufferPointer(storage))
         IOBuffer.free(storage)
         storage = larger

@@ -51,8 +51,8 @@ public enum FileSystem {
         FileStatus(try await perform(StatxOperation(path: try PathBuffer(path), followSymlinks: followSymlinks)))
     }
 
-    /// Runs `body` with `file`, then closes it whether `body` returned or threw. A failed
-    /// close is reported only when `body` succeeded.
+    /// Runs `body` with `file`, then closes it whether `body` returned or threw (unless
+    /// `body` closed it itself). A failed close is reported only when `body` succeeded.
     static func closing<Result>(_ file: File, _ body: (File) async throws -> Result) async throws -> Result {
         let result: Result
         do {
@@ -61,7 +61,7 @@ public enum FileSystem {
             await closeAfterError(file)
             throw error
         }
-        try await file.close()
+        if !file.isClosed { try await file.close() }
         return result
     }
 

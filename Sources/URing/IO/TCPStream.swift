@@ -62,6 +62,32 @@ public final class TCPStream: Sendable {
         return TCPStream(socket)
     }
 
+    /// Connects to `address` (as `connect` does; `deadline` bounds the connect only), runs
+    /// `body` with the stream, and closes it on every path: when `body` returns, when it throws, and when the task is
+    /// cancelled (then close(2) runs directly). `body` may close the stream itself. Do
+    /// not let the stream escape `body`: it is closed when `withConnection` returns.
+    ///
+    /// - Returns: what `body` returns.
+    /// - Throws: what `connect` throws; what `body` throws; a failed close only when
+    ///   `body` succeeded.
+    public static func withConnection<Result>(
+        to address: SocketAddress, deadline: ContinuousClock.Instant? = nil,
+        _ body: (TCPStream) async throws -> Result
+    ) async throws -> Result {
+        let stream = try await connect(to: address, deadline: deadline)
+        let result: Result
+        do {
+            result = try await body(stream)
+        } catch {
+            // close() ends the descriptor on every path (cancelled: close(2) here); a
+            // stream the body closed already throws `.closed`, which says nothing new.
+            try? await stream.close()
+            throw error
+        }
+        if !stream.isClosed { try await stream.close() }
+        return result
+    }
+
     /// `connect(to: address, deadline: .now + timeout)`.
     public static func connect(to address: SocketAddress, timeout: Duration) async throws -> TCPStream {
         try await connect(to: address, deadline: ContinuousClock.now + timeout)

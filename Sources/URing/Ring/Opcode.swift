@@ -38,11 +38,14 @@ public struct Opcode: RawRepresentable, Hashable, Sendable, CustomStringConverti
     public static let unlinkat = Opcode(IORING_OP_UNLINKAT)
     public static let mkdirat = Opcode(IORING_OP_MKDIRAT)
     public static let socket = Opcode(IORING_OP_SOCKET)
+    public static let openat2 = Opcode(IORING_OP_OPENAT2)
+    public static let symlinkat = Opcode(IORING_OP_SYMLINKAT)
+    public static let linkat = Opcode(IORING_OP_LINKAT)
 
     /// Every opcode swift-uring's file, socket and timer APIs rely on.
     public static let usedByRuntime: [Opcode] = [
-        .nop, .read, .write, .readv, .writev, .fsync, .openat, .close, .statx, .fallocate,
-        .unlinkat, .renameat, .mkdirat, .timeout, .linkTimeout, .asyncCancel,
+        .nop, .read, .write, .readv, .writev, .fsync, .openat, .openat2, .close, .statx, .fallocate,
+        .unlinkat, .renameat, .mkdirat, .symlinkat, .linkat, .timeout, .linkTimeout, .asyncCancel,
         .accept, .connect, .recv, .send, .recvmsg, .sendmsg, .shutdown,
     ]
 
@@ -55,7 +58,7 @@ public struct Opcode: RawRepresentable, Hashable, Sendable, CustomStringConverti
             .fallocate: "FALLOCATE", .openat: "OPENAT", .close: "CLOSE", .statx: "STATX", .read: "READ",
             .write: "WRITE", .send: "SEND", .recv: "RECV", .provideBuffers: "PROVIDE_BUFFERS",
             .shutdown: "SHUTDOWN", .renameat: "RENAMEAT", .unlinkat: "UNLINKAT", .mkdirat: "MKDIRAT",
-            .socket: "SOCKET",
+            .socket: "SOCKET", .openat2: "OPENAT2", .symlinkat: "SYMLINKAT", .linkat: "LINKAT",
         ]
         return "IORING_OP_" + (names[self] ?? String(rawValue))
     }

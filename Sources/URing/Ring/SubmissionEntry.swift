@@ -106,6 +106,14 @@ public struct SubmissionEntry {
         io_uring_prep_openat(sqe, directory?.rawValue ?? AT_FDCWD, path, flags, mode)
     }
 
+    /// openat2(2): `how` carries the O_* flags, the mode and the RESOLVE_* flags; it must
+    /// stay valid until the CQE. `directory` nil means AT_FDCWD.
+    @inlinable public func openat2(
+        _ path: UnsafePointer<CChar>, relativeTo directory: FileDescriptor?, how: UnsafeMutablePointer<open_how>
+    ) {
+        io_uring_prep_openat2(sqe, directory?.rawValue ?? AT_FDCWD, path, how)
+    }
+
     @inlinable public func close(_ fd: FileDescriptor) {
         io_uring_prep_close(sqe, fd.rawValue)
     }
@@ -131,6 +139,23 @@ public struct SubmissionEntry {
 
     @inlinable public func mkdirat(_ path: UnsafePointer<CChar>, relativeTo directory: FileDescriptor?, mode: mode_t) {
         io_uring_prep_mkdirat(sqe, directory?.rawValue ?? AT_FDCWD, path, mode)
+    }
+
+    /// symlinkat(2): a symbolic link at `linkPath` whose contents are `target`.
+    @inlinable public func symlinkat(
+        _ target: UnsafePointer<CChar>, at linkPath: UnsafePointer<CChar>, relativeTo directory: FileDescriptor?
+    ) {
+        io_uring_prep_symlinkat(sqe, target, directory?.rawValue ?? AT_FDCWD, linkPath)
+    }
+
+    /// linkat(2): a new name `newPath` for the file at `oldPath`; `flags` takes
+    /// AT_SYMLINK_FOLLOW.
+    @inlinable public func linkat(
+        _ oldPath: UnsafePointer<CChar>, relativeTo oldDirectory: FileDescriptor?,
+        to newPath: UnsafePointer<CChar>, relativeTo newDirectory: FileDescriptor?, flags: Int32
+    ) {
+        io_uring_prep_linkat(
+            sqe, oldDirectory?.rawValue ?? AT_FDCWD, oldPath, newDirectory?.rawValue ?? AT_FDCWD, newPath, flags)
     }
 
     // MARK: Timers and cancellation

@@ -1,7 +1,10 @@
-// The threads that run the emulator's blocking file calls (pread, fsync, openat, ...).
+// The threads that run the emulator's blocking file calls (pread, fsync, openat, ...), and,
+// as a second pool of the same kind, `URingRuntime.runBlocking`'s closures.
 //
-// One pool per process, shared by every emulated ring, with a bounded number of
-// threads started on demand and kept for the life of the process. A job is a closure
+// One pool per process for each use (`shared`: every emulated ring; `runtimeWork`: every
+// runtime's runBlocking, so a user closure that blocks long never delays emulated file
+// I/O), with a bounded number of threads started on demand and kept for the life of the
+// process. A job is a closure
 // that returns what the CQE will carry; its result goes to the submitting ring's
 // `EmulatorInbox` (a locked list plus an eventfd that wakes the ring's owner). A job
 // still queued can be cancelled (it never runs); a running one cannot (as in the
@@ -12,8 +15,13 @@ import Glibc
 import Synchronization
 import URingExecutor
 
+/// Work a pool thread runs once; a job that was cancelled while queued does nothing.
+protocol BlockingJob: AnyObject, Sendable {
+    func run()
+}
+
 /// One blocking call waiting for, or running on, a pool thread.
-final class PoolJob: @unchecked Sendable {
+final class PoolJob: BlockingJob, @unchecked Sendable {
     // @unchecked: `work` captures raw pointers the submitting operation keeps alive until
     // its CQE; it runs once, on one pool thread. `state` is atomic.
     enum State: UInt8 { case queued = 0, running = 1, cancelled = 2 }
@@ -35,7 +43,7 @@ final class PoolJob: @unchecked Sendable {
     }
 
     /// Runs the job unless it was cancelled, and posts its result.
-    fileprivate func run() {
+    func run() {
         guard state.compareExchange(expected: State.queued.rawValue, desired: State.running.rawValue, ordering: .acquiringAndReleasing).exchanged else { return }
         inbox.post(operationID: operationID, result: work())
     }
@@ -94,11 +102,25 @@ final class BlockingPool: @unchecked Sendable {
         return pool
     }()
 
+    /// The pool `URingRuntime.runBlocking` runs closures on (at most
+    /// `runtimeWorkThreads` threads), separate from the emulator's.
+    static let runtimeWork: BlockingPool = {
+        let pool = BlockingPool(maximumThreads: runtimeWorkThreads)
+        _ = pthread_atfork(nil, nil) { BlockingPool.runtimeWork.resetInForkChild() }
+        return pool
+    }()
+
+    /// The most threads `runtimeWork` starts.
+    static let runtimeWorkThreads = 64
+
     private let maximumThreads: Int
-    private var queue: [PoolJob] = []
+    private var queue: [any BlockingJob] = []
     private var head = 0
     private var threads = 0
+    /// Threads waiting for a job (a signalled one counts until it wakes and takes one).
     private var idle = 0
+    /// Threads created whose `serve` has not yet taken the lock.
+    private var starting = 0
     // Safety: allocated and initialised once; the pool is a process-wide static.
     private let condition: UnsafeMutablePointer<pthread_cond_t>
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
@@ -119,14 +141,21 @@ final class BlockingPool: @unchecked Sendable {
         head = 0
         threads = 0
         idle = 0
+        starting = 0
     }
 
-    /// Queues `job`; starts a thread if none is idle and the bound allows one.
-    func submit(_ job: PoolJob) {
+    /// Queues `job`; starts a thread if more jobs wait than idle and starting threads can
+    /// take, and the bound allows one. (Comparing with waiting jobs, not just `idle == 0`:
+    /// several jobs submitted before a signalled idle thread wakes would otherwise share
+    /// that one thread while the bound allows more.)
+    func submit(_ job: any BlockingJob) {
         pthread_mutex_lock(mutex)
         queue.append(job)
-        let startThread = idle == 0 && threads < maximumThreads
-        if startThread { threads += 1 }
+        let startThread = queue.count - head > idle + starting && threads < maximumThreads
+        if startThread {
+            threads += 1
+            starting += 1
+        }
         pthread_cond_signal(condition)
         pthread_mutex_unlock(mutex)
         if startThread { spawn() }
@@ -149,11 +178,15 @@ final class BlockingPool: @unchecked Sendable {
             Unmanaged<BlockingPool>.fromOpaque(box).release()
             pthread_mutex_lock(mutex)
             threads -= 1
+            starting -= 1
             pthread_mutex_unlock(mutex)
         }
     }
 
     private func serve() {
+        pthread_mutex_lock(mutex)
+        starting -= 1
+        pthread_mutex_unlock(mutex)
         while true {
             pthread_mutex_lock(mutex)
             while head == queue.count {

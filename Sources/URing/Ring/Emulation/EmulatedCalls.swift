@@ -154,6 +154,23 @@ enum EmulatedCalls {
         return count == wanted ? Int32(clamping: count) : nil
     }
 
+    /// syscall(2), looked up once: variadic, so Swift does not import it. Its arguments
+    /// are all registers-sized integers here, passed as the C ABI passes them.
+    private typealias SystemCall = @convention(c) (Int, Int, Int, Int, Int) -> Int
+    private static let systemCall: SystemCall? = {
+        guard let pointer = dlsym(dlopen(nil, RTLD_NOW), "syscall") else { return nil }
+        // Safety: libc's syscall(long, ...) takes and returns longs; with integer arguments
+        // only, x86_64 and aarch64 Linux pass them exactly as this fixed prototype does.
+        return unsafeBitCast(pointer, to: SystemCall.self)
+    }()
+
+    /// openat2(2) has no glibc wrapper on these systems: syscall number 437 (the same on
+    /// every architecture, being newer than the table unification).
+    private static func openat2(_ directory: Int32, _ path: UnsafePointer<CChar>, how: UnsafeRawPointer?, size: Int) -> Int {
+        guard let call = systemCall else { errno = ENOSYS; return -1 }
+        return call(437, Int(directory), Int(bitPattern: path), Int(bitPattern: how), size)
+    }
+
     /// The blocking call for a file SQE, to run on a pool thread.
     static func blockingCall(_ sqe: io_uring_sqe) -> () -> Int32 {
         { perform(sqe) }
@@ -185,6 +202,9 @@ enum EmulatedCalls {
             case .openat:
                 guard let path = UnsafePointer<CChar>(bitPattern: UInt(sqe.addr)) else { return -EFAULT }
                 value = Int(openat(fd, path, Int32(bitPattern: sqe.open_flags), mode_t(sqe.len)))
+            case .openat2:
+                guard let path = UnsafePointer<CChar>(bitPattern: UInt(sqe.addr)) else { return -EFAULT }
+                value = openat2(fd, path, how: UnsafeRawPointer(bitPattern: UInt(sqe.off)), size: Int(sqe.len))
             case .statx:
                 let path = UnsafePointer<CChar>(bitPattern: UInt(sqe.addr))
                 value = Int(EmulatedSystemCalls.statx(fd, path, flags: Int32(bitPattern: sqe.statx_flags), mask: sqe.len, into: pointer(sqe.off)))
@@ -195,6 +215,16 @@ enum EmulatedCalls {
                 value = Int(EmulatedSystemCalls.renameat2(
                     fd, UnsafePointer<CChar>(bitPattern: UInt(sqe.addr)), Int32(bitPattern: sqe.len),
                     UnsafePointer<CChar>(bitPattern: UInt(sqe.off)), flags: sqe.rename_flags))
+            case .symlinkat:
+                guard let target = UnsafePointer<CChar>(bitPattern: UInt(sqe.addr)),
+                    let link = UnsafePointer<CChar>(bitPattern: UInt(sqe.off))
+                else { return -EFAULT }
+                value = Int(symlinkat(target, fd, link))
+            case .linkat:
+                guard let old = UnsafePointer<CChar>(bitPattern: UInt(sqe.addr)),
+                    let new = UnsafePointer<CChar>(bitPattern: UInt(sqe.off))
+                else { return -EFAULT }
+                value = Int(linkat(fd, old, Int32(bitPattern: sqe.len), new, Int32(bitPattern: sqe.hardlink_flags)))
             case .mkdirat:
                 guard let path = UnsafePointer<CChar>(bitPattern: UInt(sqe.addr)) else { return -EFAULT }
                 value = Int(mkdirat(fd, path, mode_t(sqe.len)))

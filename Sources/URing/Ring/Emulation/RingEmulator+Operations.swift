@@ -71,7 +71,7 @@ extension RingEmulator {
             finish(operation, result: close(sqe.fd) == 0 ? 0 : -errno)
         case .shutdown:
             finish(operation, result: EmulatedCalls.shutdownSocket(sqe.fd, how: Int32(bitPattern: sqe.len)))
-        case .openat, .statx, .unlinkat, .renameat, .mkdirat, .fsync, .fallocate:
+        case .openat, .openat2, .statx, .unlinkat, .renameat, .mkdirat, .symlinkat, .linkat, .fsync, .fallocate:
             runOnPool(operation)
         case .read, .write, .readv, .writev:
             if Self.isRegularFileOrBlockDevice(sqe.fd) {
