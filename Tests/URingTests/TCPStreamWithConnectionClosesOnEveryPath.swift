@@ -2,7 +2,7 @@ import Testing
 import URing
 
 @Suite("TCPStream.withConnection closes the stream on every path", .requiresIOURing)
-struct TCPStreamWithConnectionClosesOnEveryPathTests {
+struct TCPStreamWithConnectionClosesOnEveryPath {
     struct BodyFailed: Error, Equatable {}
 
     @Test("withConnection returns the body's result and closes the stream after it returns, throws, or is cancelled")

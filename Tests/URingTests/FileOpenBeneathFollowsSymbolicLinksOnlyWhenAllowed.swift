@@ -3,7 +3,7 @@ import Testing
 import URing
 
 @Suite("File.open(beneath:) follows symbolic links that stay inside unless told not to", .requiresIOURing)
-struct FileOpenBeneathFollowsSymbolicLinksOnlyWhenAllowedTests {
+struct FileOpenBeneathFollowsSymbolicLinksOnlyWhenAllowed {
     @Test("a link to a file inside opens it by default, and throws symbolicLinkRefused naming it with followSymlinks false")
     func linksInside() async throws {
         let root = try TemporaryDirectory()

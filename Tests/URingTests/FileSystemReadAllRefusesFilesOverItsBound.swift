@@ -3,7 +3,7 @@ import Testing
 import URing
 
 @Suite("readAll refuses a file larger than its bound with a PathError naming the path", .requiresIOURing)
-struct FileSystemReadAllRefusesFilesOverItsBoundTests {
+struct FileSystemReadAllRefusesFilesOverItsBound {
     @Test("readAll of /dev/zero stops at the bound, throws fileTooLarge naming /dev/zero, and closes what it opened")
     func endlessFileIsRefused() async throws {
         let before = openDescriptorCount(on: "/dev/zero")

@@ -3,7 +3,7 @@ import Testing
 import URing
 
 @Suite("contentsOfDirectory closes the directory when the iteration is left early", .requiresIOURing)
-struct FileSystemContentsOfDirectoryClosesWhenLeftEarlyTests {
+struct FileSystemContentsOfDirectoryClosesWhenLeftEarly {
     static func makeDirectory(entries: Int) throws -> TemporaryDirectory {
         let scratch = try TemporaryDirectory()
         for index in 0..<entries {

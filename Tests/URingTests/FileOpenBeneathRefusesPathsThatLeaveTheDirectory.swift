@@ -3,7 +3,7 @@ import Testing
 import URing
 
 @Suite("File.open(beneath:) refuses paths that leave the directory, naming them", .requiresIOURing)
-struct FileOpenBeneathRefusesPathsThatLeaveTheDirectoryTests {
+struct FileOpenBeneathRefusesPathsThatLeaveTheDirectory {
     @Test("absolute paths, .. above the directory and symbolic links pointing out throw escapesDirectory; paths inside open")
     func escapesAreRefused() async throws {
         let root = try TemporaryDirectory()

@@ -3,7 +3,7 @@ import Testing
 import URing
 
 @Suite("File.withOpen closes the file on every path", .requiresIOURing)
-struct FileWithOpenClosesOnEveryPathTests {
+struct FileWithOpenClosesOnEveryPath {
     struct BodyFailed: Error, Equatable {}
 
     @Test("withOpen returns the body's result and closes the file after it returns, throws, or closes it itself")

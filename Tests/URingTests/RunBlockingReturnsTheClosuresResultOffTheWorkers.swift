@@ -3,7 +3,7 @@ import Testing
 import URing
 
 @Suite("runBlocking runs its closure off the runtime's workers and returns its result", .requiresIOURing)
-struct RunBlockingReturnsTheClosuresResultOffTheWorkersTests {
+struct RunBlockingReturnsTheClosuresResultOffTheWorkers {
     struct ClosureFailed: Error, Equatable {}
 
     @Test("a closure that blocks until a task on the only worker signals it returns, and a thrown error is rethrown")

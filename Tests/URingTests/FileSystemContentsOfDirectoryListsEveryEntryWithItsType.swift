@@ -3,7 +3,7 @@ import Testing
 import URing
 
 @Suite("contentsOfDirectory lists every entry once, with its type from the directory", .requiresIOURing)
-struct FileSystemContentsOfDirectoryListsEveryEntryWithItsTypeTests {
+struct FileSystemContentsOfDirectoryListsEveryEntryWithItsType {
     /// Names long enough that 1,500 of them take several 32 KiB getdents64 batches.
     static func fileName(_ index: Int) -> String { "entry-\(index)-" + String(repeating: "n", count: 40) }
 

@@ -3,7 +3,7 @@ import Testing
 import URing
 
 @Suite("runBlocking is bounded, and a call cancelled while queued throws CancellationError and never runs", .requiresIOURing)
-struct RunBlockingCancelledWhileQueuedNeverRunsTests {
+struct RunBlockingCancelledWhileQueuedNeverRuns {
     @Test("with every pool thread blocked, one more call waits; cancelled, it throws at once and its closure never runs")
     func cancelWhileQueued() async throws {
         let limit = URingRuntime.blockingThreadLimit

@@ -3,7 +3,7 @@ import Testing
 import URing
 
 @Suite("createHardLink gives a file a second name", .requiresIOURing)
-struct FileSystemHardLinksNameTheSameFileTests {
+struct FileSystemHardLinksNameTheSameFile {
     @Test("both names have the same inode, a link count of 2 and the same bytes; a taken name is EEXIST, a missing file ENOENT")
     func sameFile() async throws {
         let scratch = try TemporaryDirectory()

@@ -3,7 +3,7 @@ import Testing
 import URing
 
 @Suite("createSymbolicLink stores a target that readLink reads back; readLink of anything else names the path", .requiresIOURing)
-struct FileSystemSymbolicLinksReadBackTheirTargetTests {
+struct FileSystemSymbolicLinksReadBackTheirTarget {
     @Test("relative, absolute and dangling targets read back as given, and the link is a symbolicLink to statx")
     func targetsReadBack() async throws {
         let scratch = try TemporaryDirectory()
