@@ -66,18 +66,28 @@ public enum Conformance {
     }
 
     static func sleepsEndInDeadlineOrder() async -> ConformanceResult {
-        let order = await withTaskGroup(of: Int.self) { group in
-            for milliseconds in [60, 20, 40] {
+        // Deadlines from one base, 200 ms apart: a slow start (sanitizers, a loaded
+        // machine) cannot reorder them, and none may end early.
+        let base = ContinuousClock.now
+        let (order, early) = await withTaskGroup(of: (Int, Bool).self) { group in
+            for milliseconds in [600, 200, 400] {
                 group.addTask {
-                    try? await Task.sleep(for: .milliseconds(milliseconds))
-                    return milliseconds
+                    let deadline = base + .milliseconds(milliseconds)
+                    try? await Task.sleep(until: deadline, clock: .continuous)
+                    return (milliseconds, ContinuousClock.now < deadline)
                 }
             }
             var order: [Int] = []
-            for await finished in group { order.append(finished) }
-            return order
+            var early: [Int] = []
+            for await (finished, wasEarly) in group {
+                order.append(finished)
+                if wasEarly { early.append(finished) }
+            }
+            return (order, early)
         }
-        return ConformanceResult(name: "sleeps end in deadline order", passed: order == [20, 40, 60], detail: "order \(order)")
+        return ConformanceResult(
+            name: "sleeps end in deadline order, none early", passed: order == [200, 400, 600] && early.isEmpty,
+            detail: "order \(order), early \(early)")
     }
 
     static func cancellationReachesChildren() async -> ConformanceResult {
