@@ -7,7 +7,10 @@
  *
  * Usage: raw-uring --file PATH --rw randread|read|randwrite|write --bs BYTES
  *                  --iodepth N --runtime SECONDS [--size BYTES] [--direct]
- *                  [--fixed-files] [--fixed-buffers] [--defer-taskrun]
+ *                  [--fixed-files] [--fixed-buffers] [--defer-taskrun] [--submit-each]
+ * --submit-each enters the kernel the way fio's io_uring engine does by default: each
+ * new SQE is submitted on its own (io_uring_submit_and_get_events: to_submit 1,
+ * min_complete 0, GETEVENTS), and the loop blocks for one CQE only when none is ready.
  * Prints one line of key=value pairs: ops, bytes, seconds (wall, first submit to last
  * CQE), user_s and sys_s (getrusage(RUSAGE_SELF) over the same interval), enters
  * (io_uring_enter calls this loop made).
@@ -40,7 +43,7 @@ static void fail(const char *what, int error) {
 
 struct config {
     const char *file;
-    int is_write, is_random, direct, fixed_files, fixed_buffers, defer_taskrun;
+    int is_write, is_random, direct, fixed_files, fixed_buffers, defer_taskrun, submit_each;
     unsigned bs, depth;
     double runtime;
     long long size;
@@ -78,6 +81,7 @@ static void parse(int argc, char **argv, struct config *c) {
         else if (!strcmp(a, "--fixed-files")) c->fixed_files = 1;
         else if (!strcmp(a, "--fixed-buffers")) c->fixed_buffers = 1;
         else if (!strcmp(a, "--defer-taskrun")) c->defer_taskrun = 1;
+        else if (!strcmp(a, "--submit-each")) c->submit_each = 1;
         else if (v == NULL) { fprintf(stderr, "raw-uring: %s needs a value\n", a); exit(2); }
         else if (!strcmp(a, "--file")) { c->file = v; i++; }
         else if (!strcmp(a, "--bs")) { c->bs = (unsigned)strtoul(v, NULL, 10); i++; }
@@ -163,9 +167,18 @@ int main(int argc, char **argv) {
     int issuing = 1;
     unsigned reaped_since_check = 0;
     struct io_uring_cqe *cqes[64];
-    while (in_flight > 0) {
-        rc = io_uring_submit_and_wait(&ring, 1);
+    if (c.submit_each) {
+        rc = io_uring_submit(&ring);
         enters++;
+        if (rc < 0) fail("io_uring_submit", -rc);
+    }
+    while (in_flight > 0) {
+        if (!c.submit_each || io_uring_cq_ready(&ring) == 0) {
+            rc = io_uring_submit_and_wait(&ring, 1);
+            enters++;
+        } else {
+            rc = 0;
+        }
         if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) fail("io_uring_submit_and_wait", -rc);
         unsigned completed;
         while ((completed = io_uring_peek_batch_cqe(&ring, cqes, 64)) > 0) {
@@ -177,17 +190,25 @@ int main(int argc, char **argv) {
                     return 1;
                 }
                 unsigned slot = (unsigned)cqes[i]->user_data;
-                if (issuing) prepare(&ring, &c, fd, buffers, slot, &o);
-                else in_flight--;
+                if (!issuing) {
+                    in_flight--;
+                    continue;
+                }
+                prepare(&ring, &c, fd, buffers, slot, &o);
+                if (c.submit_each) {
+                    rc = io_uring_submit_and_get_events(&ring);
+                    enters++;
+                    if (rc < 0 && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY) fail("io_uring_submit", -rc);
+                }
             }
             io_uring_cq_advance(&ring, completed);
             ops += completed;
             reaped_since_check += completed;
-        }
-        /* One clock read per ~depth completions, not per CQE. */
-        if (issuing && reaped_since_check >= c.depth) {
-            reaped_since_check = 0;
-            if (now_seconds() >= deadline) issuing = 0;
+            /* One clock read per ~depth completions, not per CQE. */
+            if (issuing && reaped_since_check >= c.depth) {
+                reaped_since_check = 0;
+                if (now_seconds() >= deadline) issuing = 0;
+            }
         }
     }
     double seconds = now_seconds() - start;
