@@ -14,5 +14,5 @@ extension Engine {
 
 /// Every engine, by the name `--engines` takes, in the order the table lists them.
 let allEngines: [any Engine] = [
-    SwiftURingEngine(), SwiftURingRunEngine(), RingEngine(), PreadPoolEngine(), NIOEngine(), FioEngine(),
+    SwiftURingEngine(), SwiftURingRunEngine(), RingEngine(), RawEngine(), PreadPoolEngine(), NIOEngine(), FioEngine(),
 ]

@@ -12,6 +12,10 @@ struct RunResult: Sendable {
     /// Per-operation latency: a histogram (our engines) or percentiles reported by the
     /// engine itself (fio).
     var latency: Latency
+    /// io_uring_enter calls made during the run, where the engine can tell: the
+    /// swift-uring engine from its drivers' `ring.enterCalls` (calls into liburing's
+    /// submit/wait, which may skip the syscall), raw from its own count; nil elsewhere.
+    var enterCalls: Int? = nil
 
     enum Latency: Sendable {
         case recorded(LatencyRecorder)
@@ -22,6 +26,10 @@ struct RunResult: Sendable {
     var iops: Double { Double(operations) / seconds }
     var mebibytesPerSecond: Double { Double(bytes) / seconds / 1_048_576 }
     var cpuPercent: Double { cpu.seconds / seconds * 100 }
+    /// Operations per second of CPU time (user + system): IOPS per fully used core, so an
+    /// engine that spreads over more cores does not look better for it.
+    var iopsPerCore: Double { cpu.seconds > 0 ? Double(operations) / cpu.seconds : .nan }
+    var entersPerOperation: Double? { enterCalls.map { Double($0) / Double(max(1, operations)) } }
 
     var percentiles: LatencyPercentiles {
         switch latency {
@@ -40,6 +48,7 @@ struct RunResult: Sendable {
             total.bytes += run.bytes
             total.elapsed += run.elapsed
             total.cpu += run.cpu
+            if let calls = run.enterCalls { total.enterCalls = (total.enterCalls ?? 0) + calls }
             switch (total.latency, run.latency) {
             case (.recorded(var merged), .recorded(let more)):
                 merged.add(more)

@@ -1,6 +1,6 @@
 // The SVG --svg writes for one workload: on the left IOPS bars per engine (labelled with
-// the ratio to fio), on the right each engine's latency p50, p99 and p99.9 on a log
-// scale. Plain SVG 1.1 with inline attributes: it opens in any browser.
+// the ratio to fio, CPU% and IOPS per core), on the right each engine's latency p50, p99
+// and p99.9 on a log scale. Plain SVG 1.1 with inline attributes: it opens in any browser.
 
 import Foundation
 
@@ -10,9 +10,9 @@ enum SVGChart {
         let rowHeight = 40.0
         let top = 90.0
         let width = 1000.0
-        let height = top + rowHeight * Double(results.count) + 70
+        let height = top + rowHeight * Double(results.count) + 86
         let barLeft = 150.0
-        let barWidth = 320.0
+        let barWidth = 250.0
         let latencyLeft = 600.0
         let latencyWidth = 370.0
         let maxIOPS = results.map(\.iops).max() ?? 1
@@ -49,6 +49,7 @@ enum SVGChart {
             svg.append("<rect x=\"\(n(barLeft))\" y=\"\(n(y + 6))\" width=\"\(n(length))\" height=\"\(n(rowHeight - 14))\" fill=\"\(color)\"/>")
             var label = formatCount(result.iops)
             if let baseline { label += " (\(format(result.iops / baseline.iops, decimals: 2))x)" }
+            label += "  CPU \(format(result.cpuPercent, decimals: 0))%, \(formatCount(result.iopsPerCore))/core"
             svg.append(text(barLeft + length + 6, y + 20, label))
 
             let p = result.percentiles
@@ -66,7 +67,8 @@ enum SVGChart {
         svg.append(text(latencyLeft + 78, legendY, "p99"))
         svg.append(diamond(latencyLeft + 126, legendY - 4, color: "#555"))
         svg.append(text(latencyLeft + 138, legendY, "p99.9"))
-        svg.append(text(20, legendY, "fio latency: its lat percentiles; others: HdrHistogram of every operation", color: "#666", size: 11))
+        svg.append(text(20, legendY, "fio latency: its lat percentiles; raw: none; others: HdrHistogram of every operation", color: "#666", size: 11))
+        svg.append(text(20, legendY + 16, "CPU: user + system, 100% = one core; /core: IOPS per CPU-second", color: "#666", size: 11))
         svg.append("</svg>")
         return svg.joined(separator: "\n") + "\n"
     }

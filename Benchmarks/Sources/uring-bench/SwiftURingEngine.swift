@@ -2,6 +2,8 @@
 // executor (see DefaultExecutor.swift): plain tasks, no task-executor preference, so
 // no Swift-runtime lock per resumption. `URingRuntimeFactory.shared.run {}` blocks
 // this thread until the tasks finish. Workers: --workers (SWIFT_URING_WORKERS).
+// io_uring_enter calls: the drivers' `ring.enterCalls` (public `statistics()`) read
+// before and after the measured streams; the statistics requests add a few.
 
 @_spi(ExperimentalCustomExecutors) import URing
 import URingExecutor
@@ -10,17 +12,21 @@ struct SwiftURingEngine: Engine {
     let name = "swift-uring"
 
     func run(_ workload: Workload, progress: Progress) throws -> RunResult {
-        let measured = try URingRuntimeFactory.shared.run {
+        let (measured, enters) = try URingRuntimeFactory.shared.run {
             // Guard against a build where DefaultExecutorFactory is not in effect: the
             // tasks would then run on Swift's global pool and measure something else.
             guard URingExecutor.current?.executor === URingRuntimeFactory.shared.executor else {
                 throw EngineFailure(description: "tasks are not on the default URingRuntime (DefaultExecutorFactory not installed)")
             }
-            return try await FileStreams.run(workload, progress: progress)
+            let before = await URingRuntimeFactory.shared.statistics()
+            let measured = try await FileStreams.run(workload, progress: progress)
+            let after = await URingRuntimeFactory.shared.statistics()
+            let enters = after.reduce(0) { $0 + $1.ring.enterCalls } - before.reduce(0) { $0 + $1.ring.enterCalls }
+            return (measured, enters)
         }
         return RunResult(
             engine: name, operations: measured.operations,
             bytes: Int64(measured.operations) * Int64(workload.blockSize), elapsed: measured.elapsed,
-            cpu: measured.cpu, latency: .recorded(measured.latency))
+            cpu: measured.cpu, latency: .recorded(measured.latency), enterCalls: enters)
     }
 }

@@ -16,7 +16,8 @@ struct UringBench: AsyncParsableCommand {
         discussion: """
             Engines: swift-uring (plain tasks on the process-default URingRuntime, no executor \
             preference), swift-uring-run (tasks started by URingRuntime.run, which carry a preference), \
-            ring (a bare Ring driven by one thread: the ceiling), pread-pool (iodepth threads doing \
+            ring (a bare Ring driven by one thread), raw (Benchmarks/raw/raw-uring.c: a liburing C loop \
+            like fio's t/io_uring, built with cc on first use: the ceiling), pread-pool (iodepth threads doing \
             blocking pread/pwrite), nio (NIOFileSystem; its tasks run on the default URingRuntime, its \
             I/O on NIO's thread pool), fio (io_uring engine, one job, as a child process).
             """)
@@ -139,9 +140,14 @@ struct UringBench: AsyncParsableCommand {
                         try engine.run(workload, progress: progress)
                     }
                     let latency = result.percentiles
+                    var enters = ""
+                    if let perOperation = result.entersPerOperation {
+                        enters = "  \(format(perOperation, decimals: 3)) enters/op"
+                    }
                     print(
                         "uring-bench: round \(round)/\(rounds) \(engine.name.padded(16))\(formatCount(result.iops).padded(8)) IOPS"
-                            + "  p50 \(format(latency.p50, decimals: 1)) us  CPU \(format(result.cpuPercent, decimals: 0))%")
+                            + "  p50 \(format(latency.p50, decimals: 1)) us  CPU \(format(result.cpuPercent, decimals: 0))%"
+                            + "  \(formatCount(result.iopsPerCore)) IOPS/core\(enters)")
                     results[engine.name, default: []].append(result)
                 } catch {
                     print("uring-bench: \(engine.name) failed: \(error)")
