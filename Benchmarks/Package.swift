@@ -6,7 +6,9 @@ import PackageDescription
 //
 // - uring-bench: the fio-class CLI (scripts/bench runs it). URingRuntimeFactory is its
 //   process-default executor, which needs the SPI and -disable-availability-checking.
-// - executor-bench: the scheduler alone.
+// - executor-bench: tokio's scheduler benchmarks (ExecutorWorkloads), one table: it starts
+//   executor-bench-default (URingRuntimeFactory as default executor), executor-bench-swift
+//   (Swift's default executor) and tokio-peer/ (Rust, built by scripts/executor-bench).
 // - nio-http-server: the SwiftNIO counterpart of Examples/HTTPServer, for scripts/http-bench.
 // - soak-bench: a mixed read/write/open/cancel load; RSS, slots, buffers, fds stay flat.
 // - shutdown-leak-check: a runtime shut down under load, for valgrind (scripts/leak-check).
@@ -44,12 +46,25 @@ let package = Package(
             // URingRuntimeFactory (the default executor) is SPI behind availability checks.
             swiftSettings: strict + [.unsafeFlags(["-Xfrontend", "-disable-availability-checking"])]
         ),
+        .executableTarget(name: "executor-bench", path: "Sources/executor-bench", swiftSettings: strict),
+        .target(name: "ExecutorWorkloads", path: "Sources/ExecutorWorkloads", swiftSettings: strict),
         .executableTarget(
-            name: "executor-bench",
+            name: "executor-bench-default",
             dependencies: [
+                "ExecutorWorkloads",
+                .product(name: "URing", package: "swift-uring"),
+            ],
+            path: "Sources/executor-bench-default",
+            // URingRuntimeFactory (the default executor) is SPI behind availability checks.
+            swiftSettings: strict + [.unsafeFlags(["-Xfrontend", "-disable-availability-checking"])]
+        ),
+        .executableTarget(
+            name: "executor-bench-swift",
+            dependencies: [
+                "ExecutorWorkloads",
                 .product(name: "URingExecutor", package: "swift-uring"),
             ],
-            path: "Sources/executor-bench",
+            path: "Sources/executor-bench-swift",
             swiftSettings: strict
         ),
         .executableTarget(

@@ -1,272 +1,138 @@
-// executor-bench: tokio's runtime benchmarks (benches/rt_multi_threaded.rs), in Swift,
-// on URingExecutor(workers: 2) and on Swift's default global executor, alternating
-// engines within one process run so that machine drift hits both alike.
+// executor-bench: tokio's runtime benchmarks (Sources/ExecutorWorkloads) on swift-uring,
+// Swift's default executor and tokio, one table per run.
 //
-//   spawn_many_local   a task spawns N tasks and waits for all of them   (ns per task)
-//   spawn_many_remote  a plain thread spawns N tasks and waits           (ns per task)
-//   yield_many         T tasks each call Task.yield() Y times            (ns per yield)
-//   ping_pong          P task pairs bounce a message R times over continuations (ns per round trip)
-//   chained_spawn      a chain of C tasks, each spawning the next        (ns per spawn)
+// A process has one default executor, so every engine runs in processes of its own, one
+// per workload and round (warm-up run, then the measured run); rounds alternate the
+// order of the engines so that drift on a shared machine hits all alike.
 //
-// Usage: executor-bench [--rounds N] [--long] [--only NAME] [--engine ours|default]
-//   default: 5 rounds at reduced sizes (a few seconds in total);
-//   --long: tokio's sizes (yield_many 1,000 x 1,000) and 10 rounds.
-// Each figure is the median over rounds; the ratio is ours / default (below 1 is faster).
-
-import Dispatch
-import Synchronization
-import URingExecutor
+//   uring       executor-bench-default: URingRuntime as the process default executor
+//               (URingRuntimeFactory, SWIFT_URING_WORKERS=--workers), plain Task {}
+//   uring-pref  the same process and runtime, tasks with a task-executor preference for it
+//   executor    executor-bench-swift: a standalone URingExecutor(workers: 2) with a
+//               preference (no io_uring), in a process whose default is Swift's
+//   swift       executor-bench-swift: plain Task {} on Swift's default executor
+//   tokio       Benchmarks/tokio-peer: tokio multi-thread runtime, --workers workers
+//
+// Figures are the median ns per operation over rounds; uring/tokio and uring/swift are
+// ratios of medians (below 1: swift-uring is faster); pref/uring is the preference's cost
+// on the same runtime. Benchmarks/scripts/executor-bench builds everything and runs this.
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-struct Sizes {
-    var spawnMany = 10_000
-    var yieldTasks = 1_000
-    var yieldsPerTask = 200
-    var pingPongPairs = 100
-    var pingPongRounds = 200
-    var chainLength = 1_000
-    var rounds = 5
+let usage = """
+    usage: executor-bench [--rounds N] [--long] [--only WORKLOAD] [--engines LIST] \
+    [--workers N] [--tokio PATH] [--verbose]
+      --rounds N      measured rounds per engine and workload (default 5)
+      --long          tokio's sizes (spawn 100,000, yield_many 1,000 x 1,000, ...)
+      --engines LIST  comma-separated subset of uring,uring-pref,executor,swift,tokio
+      --workers N     swift-uring's and tokio's workers (default 2)
+      --tokio PATH    the tokio peer (default: .build/tokio-peer/release/tokio-peer)
+      --verbose       print every round's figure
+    """
 
-    static let long = Sizes(
-        spawnMany: 100_000, yieldTasks: 1_000, yieldsPerTask: 1_000, pingPongPairs: 1_000,
-        pingPongRounds: 1_000, chainLength: 10_000, rounds: 10)
-}
+let allEngines = ["uring", "uring-pref", "executor", "swift", "tokio"]
+let workloadNames = ["spawn_many_local", "spawn_many_remote", "yield_many", "ping_pong", "chained_spawn"]
+let units = ["task", "task", "yield", "round trip", "spawn"]
 
-/// Where a benchmark spawns its tasks: our executor, or the default global executor.
-struct Engine: Sendable {
-    let name: String
-    let executor: URingExecutor?
-
-    @discardableResult
-    func spawn(_ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
-        if let executor {
-            return Task(executorPreference: executor, operation: body)
-        }
-        return Task.detached(operation: body)
-    }
-}
-
-/// Counts down from `count`; the last `arrive()` signals a semaphore a plain thread waits on.
-final class CountdownLatch: Sendable {
-    private let remaining: Atomic<Int>
-    private let semaphore = DispatchSemaphore(value: 0)
-
-    init(count: Int) { remaining = Atomic(count) }
-
-    func arrive() {
-        if remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
-            semaphore.signal()
-        }
-    }
-
-    func wait() { semaphore.wait() }
-}
-
-/// A one-slot channel: `send` resumes the receiver if it waits, else leaves a token.
-final class Mailbox: Sendable {
-    private struct State {
-        var tokens = 0
-        var waiter: UnsafeContinuation<Void, Never>?
-    }
-
-    private let state = Mutex(State())
-
-    func send() {
-        let waiter = state.withLock { state -> UnsafeContinuation<Void, Never>? in
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return waiter
-            }
-            state.tokens += 1
-            return nil
-        }
-        waiter?.resume()
-    }
-
-    func receive() async {
-        await withUnsafeContinuation { continuation in
-            let ready = state.withLock { state -> Bool in
-                if state.tokens > 0 {
-                    state.tokens -= 1
-                    return true
-                }
-                state.waiter = continuation
-                return false
-            }
-            if ready { continuation.resume() }
-        }
-    }
-}
-
-/// Runs `body` (which must call `done` once) and returns elapsed nanoseconds.
-func measure(_ body: (_ done: CountdownLatch) -> Void) -> Double {
-    let done = CountdownLatch(count: 1)
-    let start = ContinuousClock.now
-    body(done)
-    done.wait()
-    let elapsed = ContinuousClock.now - start
-    let (seconds, attoseconds) = elapsed.components
-    return Double(seconds) * 1e9 + Double(attoseconds) / 1e9
-}
-
-struct Benchmark {
-    let name: String
-    let unit: String
-    let operations: (Sizes) -> Int
-    let run: (Engine, Sizes, CountdownLatch) -> Void
-}
-
-let benchmarks: [Benchmark] = [
-    Benchmark(name: "spawn_many_local", unit: "task", operations: { $0.spawnMany }) { engine, sizes, done in
-        let count = sizes.spawnMany
-        engine.spawn {
-            let all = Mailbox()
-            let remaining = Atomic<Int>(count)
-            for _ in 0..<count {
-                engine.spawn {
-                    if remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 { all.send() }
-                }
-            }
-            await all.receive()
-            done.arrive()
-        }
-    },
-    Benchmark(name: "spawn_many_remote", unit: "task", operations: { $0.spawnMany }) { engine, sizes, done in
-        let count = sizes.spawnMany
-        let remaining = Atomic<Int>(count)
-        for _ in 0..<count {
-            engine.spawn {
-                if remaining.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 { done.arrive() }
-            }
-        }
-    },
-    Benchmark(name: "yield_many", unit: "yield", operations: { $0.yieldTasks * $0.yieldsPerTask }) { engine, sizes, done in
-        let tasks = CountdownLatch(count: sizes.yieldTasks)
-        let yields = sizes.yieldsPerTask
-        for _ in 0..<sizes.yieldTasks {
-            engine.spawn {
-                for _ in 0..<yields { await Task.yield() }
-                tasks.arrive()
-            }
-        }
-        DispatchQueue.global().async {
-            tasks.wait()
-            done.arrive()
-        }
-    },
-    Benchmark(name: "ping_pong", unit: "round trip", operations: { $0.pingPongPairs * $0.pingPongRounds }) {
-        engine, sizes, done in
-        let pairs = CountdownLatch(count: sizes.pingPongPairs)
-        let rounds = sizes.pingPongRounds
-        for _ in 0..<sizes.pingPongPairs {
-            let ping = Mailbox()
-            let pong = Mailbox()
-            engine.spawn {
-                for _ in 0..<rounds {
-                    await ping.receive()
-                    pong.send()
-                }
-            }
-            engine.spawn {
-                for _ in 0..<rounds {
-                    ping.send()
-                    await pong.receive()
-                }
-                pairs.arrive()
-            }
-        }
-        DispatchQueue.global().async {
-            pairs.wait()
-            done.arrive()
-        }
-    },
-    Benchmark(name: "chained_spawn", unit: "spawn", operations: { $0.chainLength }) { engine, sizes, done in
-        @Sendable func link(_ remaining: Int) {
-            engine.spawn {
-                if remaining == 0 { done.arrive() } else { link(remaining - 1) }
-            }
-        }
-        link(sizes.chainLength)
-    },
-]
-
-// MARK: Command line
-
-var sizes = Sizes()
+var rounds = 5
+var long = false
 var only: String?
-var engineFilter: String?
+var engines = allEngines
+var workers = 2
+var tokioPath: String?
+var verbose = false
 var arguments = CommandLine.arguments.dropFirst()
+func fail(_ message: String) -> Never {
+    print(message)
+    exit(2)
+}
 while let argument = arguments.popFirst() {
     switch argument {
-    case "--long":
-        sizes = .long
     case "--rounds":
-        guard let value = arguments.popFirst().flatMap({ Int($0) }), value > 0 else {
-            fatalError("--rounds needs a positive number")
-        }
-        sizes.rounds = value
+        guard let value = arguments.popFirst().flatMap({ Int($0) }), value > 0 else { fail("--rounds needs a positive number") }
+        rounds = value
+    case "--long": long = true
     case "--only":
-        only = arguments.popFirst()
-    case "--engine":
-        engineFilter = arguments.popFirst()  // for profiling one engine; no ratio then
-    default:
-        print("usage: executor-bench [--rounds N] [--long] [--only NAME] [--engine ours|default]")
-        exit(2)
+        guard let name = arguments.popFirst(), workloadNames.contains(name) else { fail(usage) }
+        only = name
+    case "--engines":
+        engines = (arguments.popFirst() ?? "").split(separator: ",").map(String.init)
+        guard !engines.isEmpty, engines.allSatisfy(allEngines.contains) else { fail(usage) }
+    case "--workers":
+        guard let value = arguments.popFirst().flatMap({ Int($0) }), value > 0 else { fail("--workers needs a positive number") }
+        workers = value
+    case "--tokio": tokioPath = arguments.popFirst()
+    case "--verbose": verbose = true
+    default: fail(usage)
     }
 }
 
-let ours = Engine(name: "URingExecutor(2)", executor: try URingExecutor(workers: 2))
-let platform = Engine(name: "default", executor: nil)
+/// This executable's directory: the engine processes are built next to it.
+func executableDirectory() -> String {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard count > 0 else { fail("cannot read /proc/self/exe") }
+    let path = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
+}
+
+let directory = executableDirectory()
+// .build/<triple>/release/executor-bench -> .build/tokio-peer/release/tokio-peer
+let tokio = tokioPath ?? directory + "/../../tokio-peer/release/tokio-peer"
+if engines.contains("tokio") && access(tokio, X_OK) != 0 {
+    print("tokio: no peer at \(tokio) (Benchmarks/scripts/executor-bench builds it); skipped")
+    engines.removeAll { $0 == "tokio" }
+}
+for (engine, binary) in [("uring", "executor-bench-default"), ("swift", "executor-bench-swift")]
+    where engines.contains(engine) && access(directory + "/" + binary, X_OK) != 0 {
+    fail("\(directory)/\(binary) is missing: swift build -c release (in Benchmarks/)")
+}
+setenv("SWIFT_URING_WORKERS", "\(workers)", 1)
+// The engine processes' stderr (the runtime's stall reports on a busy machine) goes to a
+// file, so that it does not bury the table.
+let stderrLog = "/tmp/executor-bench-\(getpid()).stderr"
+
+@MainActor func command(_ engine: String, _ workload: String) -> String {
+    let size = long ? " --long" : ""
+    switch engine {
+    case "uring", "uring-pref":
+        return "'\(directory)/executor-bench-default' --only \(workload) --engine \(engine)\(size)"
+    case "executor", "swift":
+        return "'\(directory)/executor-bench-swift' --only \(workload) --engine \(engine)\(size)"
+    default:
+        return "'\(tokio)' --only \(workload) --workers \(workers)\(size)"
+    }
+}
+
+/// Runs one engine process and returns its figure (ns per operation).
+@MainActor func run(_ command: String) -> Double {
+    guard let pipe = popen(command + " 2>>'\(stderrLog)'", "r") else { fail("cannot start \(command)") }
+    var output = ""
+    var line = [CChar](repeating: 0, count: 256)
+    while fgets(&line, Int32(line.count), pipe) != nil {
+        output += String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+    let status = pclose(pipe)
+    guard status == 0, let value = output.split(separator: "\n").last.flatMap({ Double($0) }) else {
+        fail("\(command) failed (status \(status)): \(output); its stderr is in \(stderrLog)")
+    }
+    return value
+}
 
 func median(_ values: [Double]) -> Double {
+    guard !values.isEmpty else { return .nan }
     let sorted = values.sorted()
-    return sorted[sorted.count / 2]
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }
 
-print("executor-bench: \(sizes.rounds) rounds, engines alternate; ns per op, median over rounds")
-let header: [String] = ["benchmark".rightPadded(18), "unit".rightPadded(12),
-                        "ours".leftPadded(10), "default".leftPadded(10), "ratio".leftPadded(8)]
-print(header.joined())
-for benchmark in benchmarks where only == nil || only == benchmark.name {
-    let operations = Double(benchmark.operations(sizes))
-    var results: [String: [Double]] = [ours.name: [], platform.name: []]
-    // A warm-up run of each engine, not counted.
-    let engines = [ours, platform].filter { engine in
-        switch engineFilter {
-        case "ours": engine.executor != nil
-        case "default": engine.executor == nil
-        default: true
-        }
-    }
-    for engine in engines {
-        _ = measure { benchmark.run(engine, sizes, $0) }
-    }
-    for round in 0..<sizes.rounds {
-        let order = round % 2 == 0 ? engines : engines.reversed()
-        for engine in order {
-            let nanoseconds = measure { benchmark.run(engine, sizes, $0) }
-            results[engine.name]!.append(nanoseconds / operations)
-        }
-    }
-    let oursPerOp = results[ours.name]!.isEmpty ? .nan : median(results[ours.name]!)
-    let defaultPerOp = results[platform.name]!.isEmpty ? .nan : median(results[platform.name]!)
-    let row: [String] = [benchmark.name.rightPadded(18), benchmark.unit.rightPadded(12),
-                         format(oursPerOp).leftPadded(10), format(defaultPerOp).leftPadded(10),
-                         format(oursPerOp / defaultPerOp, digits: 2).leftPadded(8)]
-    print(row.joined())
-}
-let metrics = ours.executor!.metrics
-print("URingExecutor metrics: \(metrics)")
-ours.executor!.shutdown()
-
-func format(_ value: Double, digits: Int = 1) -> String {
+func format(_ value: Double, digits: Int = 0) -> String {
+    guard value.isFinite else { return "-" }
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
     let rounded = (value * scale).rounded() / scale
-    return "\(rounded)"
+    return digits == 0 ? "\(Int(rounded))" : "\(rounded)"
 }
 
 extension String {
@@ -278,3 +144,38 @@ extension String {
         count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }
+
+var load = [Double](repeating: 0, count: 3)
+_ = getloadavg(&load, 3)
+print("executor-bench: \(long ? "tokio's (--long)" : "reduced") sizes, \(rounds) rounds, \(workers) workers, "
+      + "engines alternate, one process per engine, workload and round; median ns per op; "
+      + "load average \(format(load[0], digits: 2)) before")
+var rows: [[String]] = []
+for (index, workload) in workloadNames.enumerated() where only == nil || only == workload {
+    var figures: [String: [Double]] = [:]
+    for round in 0..<rounds {
+        // Rotate the order each round: every engine runs first, last and in between.
+        let shift = round % engines.count
+        for engine in engines[shift...] + engines[..<shift] {
+            figures[engine, default: []].append(run(command(engine, workload)))
+        }
+    }
+    if verbose {
+        for engine in engines {
+            print("  \(workload) \(engine): \(figures[engine, default: []].map { format($0, digits: 1) }.joined(separator: " "))")
+        }
+    }
+    let medians = Dictionary(uniqueKeysWithValues: allEngines.map { ($0, median(figures[$0] ?? [])) })
+    rows.append([workload, units[index]] + allEngines.map { format(medians[$0]!) } + [
+        format(medians["uring"]! / medians["tokio"]!, digits: 2),
+        format(medians["uring"]! / medians["swift"]!, digits: 2),
+        format(medians["uring-pref"]! / medians["uring"]!, digits: 2),
+    ])
+}
+let header = ["workload", "unit"] + allEngines + ["uring/tokio", "uring/swift", "pref/uring"]
+let widths = [18, 11] + allEngines.map { _ in 11 } + [12, 12, 11]
+for row in [header] + rows {
+    print(zip(row, widths).enumerated().map { $0.offset < 2 ? $0.element.0.rightPadded($0.element.1) : $0.element.0.leftPadded($0.element.1) }.joined())
+}
+_ = getloadavg(&load, 3)
+print("load average \(format(load[0], digits: 2)) after; engine processes' stderr: \(stderrLog)")
