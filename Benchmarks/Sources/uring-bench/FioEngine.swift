@@ -30,18 +30,7 @@ struct FioEngine: Engine {
 
     func run(_ workload: Workload, progress: Progress) throws -> RunResult {
         guard let executable = Self.executablePath else { throw EngineSkipped(description: "fio is not installed") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments(workload)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw EngineFailure(description: "fio exited with status \(process.terminationStatus)")
-        }
+        let data = try ChildProcess.output(of: executable, arguments(workload), name: "fio")
         return try parse(data, workload: workload)
     }
 

@@ -56,18 +56,7 @@ struct RawEngine: Engine {
     }
 
     func run(_ workload: Workload, progress: Progress) throws -> RunResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
-        process.arguments = arguments(workload)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw EngineFailure(description: "raw-uring exited with status \(process.terminationStatus)")
-        }
+        let data = try ChildProcess.output(of: Self.binaryPath, arguments(workload), name: "raw-uring")
         var fields: [String: Double] = [:]
         for pair in String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" }) {
             let parts = pair.split(separator: "=", maxSplits: 1)

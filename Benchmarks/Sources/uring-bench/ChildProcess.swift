@@ -1,0 +1,24 @@
+// Engines that run as child processes (fio, raw-uring): run one, pass its stderr through,
+// and return its stdout once it exited 0.
+
+import Foundation
+
+enum ChildProcess {
+    /// The standard output of `executable` run with `arguments`.
+    /// - Throws: `EngineFailure` naming `name` when it exits with a non-zero status.
+    static func output(of executable: String, _ arguments: [String], name: String) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.standardError
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw EngineFailure(description: "\(name) exited with status \(process.terminationStatus)")
+        }
+        return data
+    }
+}
