@@ -29,7 +29,10 @@ public enum ProcessProbe {
         var result: [(descriptor: Int32, target: String)] = []
         var target = [CChar](repeating: 0, count: 4096)
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            // Safety: d_name is read in place, up to its NUL; copying `entry.pointee` would read a
+            // whole struct dirent, past the end of a short last entry in readdir's buffer.
+            let namePointer = UnsafeRawPointer(entry) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+            let name = String(cString: namePointer.assumingMemoryBound(to: CChar.self))
             guard let descriptor = Int32(name), descriptor != listing else { continue }
             let length = readlink("/proc/self/fd/" + name, &target, target.count - 1)
             let text = length > 0 ? String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "?"

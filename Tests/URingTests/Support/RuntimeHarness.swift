@@ -36,7 +36,10 @@ func openDescriptorTargets() -> [String] {
     defer { closedir(directory) }
     var targets: [String] = []
     while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        // Safety: d_name is read in place, up to its NUL; copying `entry.pointee` would read a
+        // whole struct dirent, past the end of a short last entry in readdir's buffer.
+        let namePointer = UnsafeRawPointer(entry) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+        let name = String(cString: namePointer.assumingMemoryBound(to: CChar.self))
         guard let descriptor = Int32(name) else { continue }
         let target = descriptorTarget(descriptor)
         if !target.isEmpty { targets.append(target) }
