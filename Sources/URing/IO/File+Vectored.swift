@@ -32,7 +32,8 @@ extension File {
             while done < total {
                 let vectors = IOVectors(Self.pieces(pieces, skipping: done))
                 let count = try await perform(
-                    ReadVectorOperation(descriptor: descriptor, vectors: vectors, offset: start + UInt64(done)))
+                    ReadVectorOperation(descriptor: descriptor, vectors: vectors, offset: start + UInt64(done)),
+                    cancellable: !completesPromptly)
                 let asked = min(total - done, Self.maximumTransfer)
                 done += count
                 // Short of what one SQE could carry: end of file, or all a stream had.
@@ -59,7 +60,8 @@ extension File {
             while done < total {
                 let vectors = IOVectors(Self.pieces(pieces, skipping: done))
                 let count = try await perform(
-                    WriteVectorOperation(descriptor: descriptor, vectors: vectors, offset: start + UInt64(done)))
+                    WriteVectorOperation(descriptor: descriptor, vectors: vectors, offset: start + UInt64(done)),
+                    cancellable: !completesPromptly)
                 if count == 0 { throw Errno.noSpace }
                 done += count
             }

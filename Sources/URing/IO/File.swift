@@ -15,12 +15,20 @@ public final class File: Sendable {
     let uses = FileUseCount()
     /// Opened with O_DIRECT: every read and write is checked for alignment first.
     let isDirect: Bool
+    /// A regular file or a block device: its reads and writes finish within the
+    /// device's latency, so they run without a cancellation handler (`perform`'s
+    /// `cancellable`). Pipes, sockets, terminals and other character devices can wait
+    /// forever, and keep cancellation through IORING_OP_ASYNC_CANCEL.
+    let completesPromptly: Bool
 
     /// Wraps an open descriptor; the File takes ownership and closes it.
     public init(taking descriptor: FileDescriptor) {
         self.descriptor = descriptor
         let flags = fcntl(descriptor.rawValue, F_GETFL)
         isDirect = flags >= 0 && flags & directFlag != 0
+        var status = stat()
+        let type = fstat(descriptor.rawValue, &status) == 0 ? status.st_mode & S_IFMT : 0
+        completesPromptly = type == S_IFREG || type == S_IFBLK
     }
 
     deinit {
@@ -52,7 +60,9 @@ public final class File: Sendable {
         return try await withUse {
             if buffer.count <= Self.maximumChunk {
                 do {
-                    return try await perform(ReadOperation(descriptor: descriptor, buffer: buffer, offset: start))
+                    return try await perform(
+                        ReadOperation(descriptor: descriptor, buffer: buffer, offset: start),
+                        cancellable: !completesPromptly)
                 } catch {
                     throw directIOError(error, buffer.baseAddress, count: buffer.count, offset: start)
                 }
@@ -62,7 +72,8 @@ public final class File: Sendable {
                 let chunk = UnsafeMutableRawBufferPointer(
                     rebasing: buffer[done..<min(buffer.count, done + Self.maximumChunk)])
                 let count = try await perform(
-                    ReadOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done)))
+                    ReadOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done)),
+                    cancellable: !completesPromptly)
                 done += count
                 if count < chunk.count { break }
             }
@@ -97,7 +108,8 @@ public final class File: Sendable {
                 let count: Int
                 do {
                     count = try await perform(
-                        WriteOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done)))
+                        WriteOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done)),
+                        cancellable: !completesPromptly)
                 } catch {
                     throw directIOError(error, chunk.baseAddress, count: chunk.count, offset: start + UInt64(done))
                 }

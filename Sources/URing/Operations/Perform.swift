@@ -22,20 +22,37 @@ import URingExecutor
 
 /// Runs `operation` on the calling worker's ring, or on a runtime's ring when called
 /// from elsewhere, and returns its result once its last CQE has arrived.
+///
+/// `cancellable: false` is for operations that finish within a device's latency
+/// whatever happens (reads and writes of regular files and block devices: the kernel
+/// cannot interrupt those once started, so IORING_OP_ASYNC_CANCEL would wait for them
+/// too). Such an operation installs no cancellation handler (a status record taken
+/// and dropped under the task's lock, and one more async frame, per call): a task
+/// cancelled while it runs gets its result, and CancellationError from its next call.
+/// A cancelled task still never starts one, and deadlines still cut it short.
 @inline(__always)
-func perform<Operation: RingOperation>(_ operation: Operation) async throws -> Operation.Output {
+func perform<Operation: RingOperation>(
+    _ operation: Operation, cancellable: Bool = true
+) async throws -> Operation.Output {
     try Task.checkCancellation()
     let deadline = OperationDeadline.current
     guard let driver = CurrentDriver.driver else {
         return try await performRemotely(operation, deadline: deadline)
     }
     let ticket = driver.reserve()
-    let outcome = await withTaskCancellationHandler {
-        await withUnsafeContinuation { continuation in
+    let outcome: OperationOutcome
+    if cancellable {
+        outcome = await withTaskCancellationHandler {
+            await withUnsafeContinuation { continuation in
+                driver.start(operation, ticket: ticket, deadline: deadline, continuation: continuation)
+            }
+        } onCancel: {
+            driver.requestCancel(ticket)
+        }
+    } else {
+        outcome = await withUnsafeContinuation { continuation in
             driver.start(operation, ticket: ticket, deadline: deadline, continuation: continuation)
         }
-    } onCancel: {
-        driver.requestCancel(ticket)
     }
     return try operation.complete(outcome)
 }
