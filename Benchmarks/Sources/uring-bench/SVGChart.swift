@@ -67,7 +67,7 @@ enum SVGChart {
         svg.append(text(latencyLeft + 78, legendY, "p99"))
         svg.append(diamond(latencyLeft + 126, legendY - 4, color: "#555"))
         svg.append(text(latencyLeft + 138, legendY, "p99.9"))
-        svg.append(text(20, legendY, "fio latency: its lat percentiles; raw: none; others: HdrHistogram of every operation", color: "#666", size: 11))
+        svg.append(text(20, legendY, "fio latency: its lat percentiles; raw: none; ring, pread-pool: every operation; swift-uring, nio: 1 operation in 16", color: "#666", size: 11))
         svg.append(text(20, legendY + 16, "CPU: user + system, 100% = one core; /core: IOPS per CPU-second", color: "#666", size: 11))
         svg.append("</svg>")
         return svg.joined(separator: "\n") + "\n"
