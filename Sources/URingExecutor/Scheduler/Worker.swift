@@ -52,6 +52,9 @@ struct SchedulerTuning {
     static let watchInterval = Duration.milliseconds(1)
     /// Looks in a row that found no peer with local work before the watcher stops.
     static let watchIdleLooks = 200
+    /// A worker whose queue ran dry steals before polling its own ring when a peer has at
+    /// least this many jobs queued (see `findWorkAfterPolling`).
+    static let balanceThreshold = 4
 }
 
 final class Worker: @unchecked Sendable {
@@ -308,10 +311,28 @@ final class Worker: @unchecked Sendable {
         }
     }
 
+    /// The local queue ran dry. Normally: poll the ring (submit what the jobs queued,
+    /// reap what completed), then steal. But a task resumes on the worker whose ring
+    /// completed its I/O, so an uneven split of I/O-bound tasks never evens out by itself:
+    /// a worker left with one or two of them is never idle (its own completion is always
+    /// there after a poll) and enters the kernel once per operation, while its peer
+    /// batches thirty. So when a peer has a backlog, take half of it first: the stolen
+    /// tasks' next operations then batch on this ring.
     private func findWorkAfterPolling() -> UnownedJob? {
+        if peerHasBacklog(), let job = steal() { return job }
         maintenance()
         if let job = nextJob() { return job }
         return steal()
+    }
+
+    /// Whether another worker has at least `balanceThreshold` jobs queued (a snapshot).
+    private func peerHasBacklog() -> Bool {
+        let workers = executor.workers
+        if workers.count < 2 { return false }
+        for worker in workers where worker !== self && worker.queue.count >= SchedulerTuning.balanceThreshold {
+            return true
+        }
+        return false
     }
 
     // MARK: Searching
