@@ -6,6 +6,7 @@
 // before and after the measured streams; the statistics requests add a few.
 
 @_spi(ExperimentalCustomExecutors) import URing
+import Foundation
 import URingExecutor
 
 struct SwiftURingEngine: Engine {
@@ -22,6 +23,17 @@ struct SwiftURingEngine: Engine {
             let measured = try await FileStreams.run(workload, progress: progress)
             let after = await URingRuntimeFactory.shared.statistics()
             let enters = after.reduce(0) { $0 + $1.ring.enterCalls } - before.reduce(0) { $0 + $1.ring.enterCalls }
+            if after.count > 1 {
+                // Per ring: an uneven split of the tasks shows as one ring entering the
+                // kernel far more often per operation than the others.
+                for (start, end) in zip(before, after) {
+                    let operations = end.operationsStarted - start.operationsStarted
+                    let ringEnters = end.ring.enterCalls - start.ring.enterCalls
+                    let perOperation = operations > 0 ? Double(ringEnters) / Double(operations) : 0
+                    print("uring-bench: swift-uring worker \(end.worker): \(operations) operations, "
+                        + "\(ringEnters) io_uring_enter calls (\(String(format: "%.3f", perOperation)) per operation)")
+                }
+            }
             return (measured, enters)
         }
         return RunResult(
