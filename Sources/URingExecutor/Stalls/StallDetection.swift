@@ -17,8 +17,8 @@
 // Preemption is not a stall: a worker the OS descheduled (a busy 2-core machine) did not
 // block anything by itself. The thread's run delay (the second field of
 // /proc/thread-self/schedstat: nanoseconds spent runnable but waiting for a CPU) is read
-// at each precise clock read (at most once per tick while jobs run, and after each poll
-// or park); a job over the threshold by wall time is charged only its wall time minus the
+// at each precise clock read (at most once per tick, while jobs run and after polls and
+// parks); a job over the threshold by wall time is charged only its wall time minus the
 // run delay that accumulated since its start's precise read, so time spent descheduled in
 // the tick before it started may be subtracted too (an understatement below one tick).
 // A job blocked in a syscall (a blocking pread, sleep) is not runnable and is still
@@ -142,10 +142,21 @@ struct StallTimer {
     }
 
     /// A poll or park ended (or the loop starts): the next job starts now.
+    ///
+    /// With the coarse clock, a poll that began and ended within one tick changes
+    /// nothing: the last precise read is still a lower bound for the next job's start,
+    /// less than a tick early, as for a job that follows short jobs. So a worker that
+    /// polls its ring every few operations reads the precise clock and schedstat (a
+    /// pread of /proc, about a microsecond in the kernel) at most once per tick, not
+    /// once per poll.
     @inline(__always)
     mutating func mark() {
         guard threshold != 0 else { return }
-        if usesCoarseClock { coarseAtLastRead = StallClock.coarseNow() }
+        if usesCoarseClock {
+            let coarse = StallClock.coarseNow()
+            if coarse == coarseAtLastRead { return }
+            coarseAtLastRead = coarse
+        }
         startLowerBound = StallClock.now()
         runDelayAtLastRead = runDelay.read()
     }
