@@ -57,6 +57,8 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
     var shuttingDown = false
     var receiveBufferPoolState = ReceiveBufferPoolState.notCreated
     var lostCompletions = LostCompletionRecovery()
+    /// The last poll submitted operations and reaped none (see `Parker`).
+    public private(set) var submissionsAwaitCompletion = false
     #else
     @exclusivity(unchecked) var ring: Ring
     @exclusivity(unchecked) var slots = OperationSlots<Waiter>()
@@ -65,6 +67,8 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
     @exclusivity(unchecked) var shuttingDown = false
     @exclusivity(unchecked) var receiveBufferPoolState = ReceiveBufferPoolState.notCreated
     @exclusivity(unchecked) var lostCompletions = LostCompletionRecovery()
+    /// The last poll submitted operations and reaped none (see `Parker`).
+    @exclusivity(unchecked) public private(set) var submissionsAwaitCompletion = false
     #endif
     /// Where timers go that this ring gives back (shutdown, lost CQEs); set by the runtime.
     var timerFallback: (any JobTimers)?
@@ -128,10 +132,13 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
     public func poll() {
         receiveBufferPoolIfCreated?.replenish()
         drainMailbox()
-        if ring.pendingSubmissions > 0 || (deferTaskRun && slots.inUse > 0) {
+        let submitted = ring.pendingSubmissions > 0
+        if submitted || (deferTaskRun && slots.inUse > 0) {
             enter(.submit(getEvents: deferTaskRun))
         }
+        let completedBefore = counters.operationsCompleted
         reapCompletions()
+        submissionsAwaitCompletion = submitted && counters.operationsCompleted == completedBefore
         if lostCompletions.isSettling { resolveLostSuspects() }
     }
 

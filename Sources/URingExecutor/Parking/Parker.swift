@@ -20,4 +20,15 @@ public protocol Parker: AnyObject, Sendable {
     /// Wakes the owning worker if it is parked, or makes its next `park` return at once.
     /// Safe from any thread.
     func unpark()
+
+    /// Whether the last `poll` submitted work of which nothing had completed when it
+    /// returned (the operations wait for a device or a peer). A worker left with nothing
+    /// to run then parks without polling first: one `park` submits and waits, where a
+    /// poll and then a park would enter the kernel twice. Owner thread only.
+    var submissionsAwaitCompletion: Bool { get }
+}
+
+extension Parker {
+    /// Parkers that submit nothing: polling first costs nothing.
+    public var submissionsAwaitCompletion: Bool { false }
 }

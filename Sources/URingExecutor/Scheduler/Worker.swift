@@ -318,8 +318,14 @@ final class Worker: @unchecked Sendable {
     /// there after a poll) and enters the kernel once per operation, while its peer
     /// batches thirty. So when a peer has a backlog, take half of it first: the stolen
     /// tasks' next operations then batch on this ring.
+    ///
+    /// And when the previous poll found that this ring's operations do not complete at
+    /// submission (O_DIRECT reads, sockets, pipes), polling now would enter the kernel
+    /// only to submit, and parking would enter it again to wait: return nothing, so the
+    /// loop parks, and the park submits and waits in one io_uring_enter.
     private func findWorkAfterPolling() -> UnownedJob? {
         if peerHasBacklog(), let job = steal() { return job }
+        if parker.submissionsAwaitCompletion { return nil }
         maintenance()
         if let job = nextJob() { return job }
         return steal()
