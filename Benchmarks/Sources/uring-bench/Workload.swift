@@ -122,13 +122,14 @@ struct SpecError: Error, CustomStringConvertible {
 }
 
 /// Why O_DIRECT cannot be used on `path` here, or nil when an aligned 4 KiB O_DIRECT read
-/// of its first block works (tmpfs, for one, refuses O_DIRECT at open with EINVAL).
+/// of its first block works (tmpfs before Linux 6.6, for one, refuses O_DIRECT at open
+/// with EINVAL; since 6.6 it accepts it).
 func directIOUnsupportedReason(_ path: FilePath) -> String? {
     let fd = open(path.string, O_RDONLY | FileDescriptor.OpenOptions.direct.rawValue)
     guard fd >= 0 else {
         let error = errno
         if error == EINVAL {
-            return "the file system holding \(path) does not support O_DIRECT (open: EINVAL; tmpfs is one such)"
+            return "the file system holding \(path) does not support O_DIRECT (open: EINVAL; tmpfs before Linux 6.6 is one such)"
         }
         return "cannot open \(path) with O_DIRECT: \(Errno(rawValue: error))"
     }
