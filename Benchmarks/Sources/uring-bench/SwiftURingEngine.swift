@@ -91,8 +91,10 @@ struct SwiftURingEngine: Engine {
 enum ChildRun {
     static let resultPrefix = "uring-bench-child-result"
 
+    /// This program: /proc/self/exe itself, which still executes when the file was
+    /// replaced or deleted meanwhile (a rebuild during a long run), unlike its target path.
     static var executablePath: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        FileManager.default.isExecutableFile(atPath: "/proc/self/exe") ? "/proc/self/exe" : CommandLine.arguments[0]
     }
 
     /// The line a child prints for its one run.
