@@ -7,13 +7,21 @@
  *
  * Usage: raw-uring --file PATH --rw randread|read|randwrite|write --bs BYTES
  *                  --iodepth N --runtime SECONDS [--size BYTES] [--direct]
- *                  [--fixed-files] [--fixed-buffers] [--defer-taskrun] [--submit-each]
+ *                  [--fixed-files] [--fixed-buffers] [--defer-taskrun] [--sqpoll] [--iopoll]
+ *                  [--submit-each]
+ * --defer-taskrun sets the ring up with SINGLE_ISSUER | DEFER_TASKRUN (completions are
+ * posted only when this thread enters with GETEVENTS); --sqpoll with SQPOLL (a kernel
+ * thread of this process polls the SQ: no enter per submission while it is awake; its
+ * CPU time is in this process's getrusage); --iopoll with IOPOLL (completions are polled
+ * from the device instead of interrupts: O_DIRECT on a device with poll queues only).
  * --submit-each enters the kernel the way fio's io_uring engine does by default: each
  * new SQE is submitted on its own (io_uring_submit_and_get_events: to_submit 1,
  * min_complete 0, GETEVENTS), and the loop blocks for one CQE only when none is ready.
  * Prints one line of key=value pairs: ops, bytes, seconds (wall, first submit to last
  * CQE), user_s and sys_s (getrusage(RUSAGE_SELF) over the same interval), enters
- * (io_uring_enter calls this loop made).
+ * (io_uring_enter calls this loop made), runq_wait_s (time the thread was runnable but
+ * waiting for a CPU, from /proc/thread-self/schedstat: on a busy machine, what each
+ * sleep-and-wake costs).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,6 +44,16 @@ static double now_seconds(void) {
 
 static double cpu_seconds(const struct timeval *tv) { return (double)tv->tv_sec + (double)tv->tv_usec * 1e-6; }
 
+/* Nanoseconds this thread has waited on a run queue (runnable, not running): the second
+ * field of /proc/thread-self/schedstat; -1 when the kernel does not provide it. */
+static double runqueue_wait_seconds(void) {
+    FILE *f = fopen("/proc/thread-self/schedstat", "r");
+    unsigned long long running = 0, waiting = 0;
+    int n = f ? fscanf(f, "%llu %llu", &running, &waiting) : 0;
+    if (f) fclose(f);
+    return n == 2 ? (double)waiting * 1e-9 : -1;
+}
+
 static void fail(const char *what, int error) {
     fprintf(stderr, "raw-uring: %s: %s\n", what, strerror(error));
     exit(1);
@@ -43,7 +61,7 @@ static void fail(const char *what, int error) {
 
 struct config {
     const char *file;
-    int is_write, is_random, direct, fixed_files, fixed_buffers, defer_taskrun, submit_each;
+    int is_write, is_random, direct, fixed_files, fixed_buffers, defer_taskrun, sqpoll, iopoll, submit_each;
     unsigned bs, depth;
     double runtime;
     long long size;
@@ -81,6 +99,8 @@ static void parse(int argc, char **argv, struct config *c) {
         else if (!strcmp(a, "--fixed-files")) c->fixed_files = 1;
         else if (!strcmp(a, "--fixed-buffers")) c->fixed_buffers = 1;
         else if (!strcmp(a, "--defer-taskrun")) c->defer_taskrun = 1;
+        else if (!strcmp(a, "--sqpoll")) c->sqpoll = 1;
+        else if (!strcmp(a, "--iopoll")) c->iopoll = 1;
         else if (!strcmp(a, "--submit-each")) c->submit_each = 1;
         else if (v == NULL) { fprintf(stderr, "raw-uring: %s needs a value\n", a); exit(2); }
         else if (!strcmp(a, "--file")) { c->file = v; i++; }
@@ -140,6 +160,11 @@ int main(int argc, char **argv) {
     struct io_uring_params params;
     memset(&params, 0, sizeof(params));
     if (c.defer_taskrun) params.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+    if (c.sqpoll) {
+        params.flags |= IORING_SETUP_SQPOLL;
+        params.sq_thread_idle = 1000; /* ms the poller spins before it sleeps */
+    }
+    if (c.iopoll) params.flags |= IORING_SETUP_IOPOLL;
     int rc = io_uring_queue_init_params(c.depth, &ring, &params);
     if (rc < 0) fail("io_uring_queue_init_params", -rc);
 
@@ -159,6 +184,7 @@ int main(int argc, char **argv) {
 
     struct rusage before, after;
     getrusage(RUSAGE_SELF, &before);
+    double runq_before = runqueue_wait_seconds();
     double start = now_seconds();
     double deadline = start + c.runtime;
     for (unsigned slot = 0; slot < c.depth; slot++) prepare(&ring, &c, fd, buffers, slot, &o);
@@ -213,9 +239,10 @@ int main(int argc, char **argv) {
     }
     double seconds = now_seconds() - start;
     getrusage(RUSAGE_SELF, &after);
-    printf("ops=%llu bytes=%llu seconds=%.6f user_s=%.6f sys_s=%.6f enters=%llu\n", ops, ops * c.bs, seconds,
-           cpu_seconds(&after.ru_utime) - cpu_seconds(&before.ru_utime),
-           cpu_seconds(&after.ru_stime) - cpu_seconds(&before.ru_stime), enters);
+    double runq = runqueue_wait_seconds() - runq_before;
+    printf("ops=%llu bytes=%llu seconds=%.6f user_s=%.6f sys_s=%.6f enters=%llu runq_wait_s=%.6f\n", ops, ops * c.bs,
+           seconds, cpu_seconds(&after.ru_utime) - cpu_seconds(&before.ru_utime),
+           cpu_seconds(&after.ru_stime) - cpu_seconds(&before.ru_stime), enters, runq);
     io_uring_queue_exit(&ring);
     close(fd);
     free(buffers);

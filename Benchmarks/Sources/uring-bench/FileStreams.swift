@@ -1,6 +1,6 @@
-// The swift-uring engines' workload, through the public API only: open a File, start
-// `iodepth` tasks in a task group, each awaiting `File.read(into:at:)` (or `write`) in
-// a loop on its own aligned buffer until the deadline. Each op is timed from the end of
+// The swift-uring engines' workload, through the public API only: open a File (with
+// `.direct` for O_DIRECT), start `iodepth` tasks in a task group, each awaiting
+// `File.read(into:at:)` (or `write`) in a loop on its own `AlignedBuffer` until the deadline. Each op is timed from the end of
 // the previous one (one clock read per op). Runs on whatever executor the caller's task
 // is on: the default runtime (swift-uring) or a dedicated one (swift-uring-run).
 
@@ -83,18 +83,17 @@ enum FileStreams {
         _ stream: Int, file: File, workload: Workload, deadline: UInt64, progress: Progress
     ) async throws -> (Int, LatencyRecorder) {
         let blockSize = workload.blockSize
-        // Safety: this task's own buffer; freed after its last read or write returned,
-        // and each call returns only after its CQE, so the kernel no longer touches it.
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 4096)
-        defer { buffer.deallocate() }
-        buffer.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: stream) | 1)
+        // URing's own aligned buffer (4 KiB aligned: what O_DIRECT needs on any device),
+        // freed with the closure below, after this stream's last read or write returned.
+        let aligned = try AlignedBuffer(byteCount: blockSize)
+        aligned.bytes.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: stream) | 1)
         let isWrite = workload.pattern.isWrite
         var offsets = OffsetGenerator(workload: workload, stream: stream, streams: workload.ioDepth)
         return try await ConcurrentStreams.timedLoop(until: deadline, progress: progress) {
             if isWrite {
-                try await file.write(UnsafeRawBufferPointer(buffer), at: offsets.next())
+                try await file.write(UnsafeRawBufferPointer(aligned.bytes), at: offsets.next())
             } else {
-                let read = try await file.read(into: buffer, at: offsets.next())
+                let read = try await file.read(into: aligned.bytes, at: offsets.next())
                 guard read == blockSize else { throw EngineFailure(description: "read returned \(read) bytes") }
             }
         }

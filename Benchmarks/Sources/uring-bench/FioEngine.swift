@@ -7,7 +7,15 @@
 import Foundation
 
 struct FioEngine: Engine {
-    let name = "fio"
+    var name = "fio"
+    /// Extra fio options from a variant: `fio+registerfiles+fixedbufs` adds
+    /// `--registerfiles --fixedbufs`; `fio+iodepth_batch_submit=32` adds that option.
+    var extraOptions: [String] = []
+
+    init(name: String = "fio", options: [String] = []) {
+        self.name = name
+        extraOptions = options.map { "--\($0)" }
+    }
 
     static var executablePath: String? {
         ProcessInfo.processInfo.environment["PATH", default: "/usr/bin:/bin"].split(separator: ":")
@@ -25,7 +33,7 @@ struct FioEngine: Engine {
             "--size=\(workload.fileSize)", "--runtime=\(Int64(workload.runtime.seconds * 1000))ms", "--time_based",
             "--direct=\(workload.direct ? 1 : 0)", "--invalidate=0", "--numjobs=1", "--thread",
             "--lat_percentiles=1", "--percentile_list=50:99:99.9", "--output-format=json",
-        ]
+        ] + extraOptions
     }
 
     func run(_ workload: Workload, progress: Progress) throws -> RunResult {

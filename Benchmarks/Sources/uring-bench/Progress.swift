@@ -8,7 +8,12 @@ import Synchronization
 final class Progress: Sendable {
     private let completed = Atomic<Int>(0)
     private let running = Atomic<Bool>(false)
-    private let isTerminal = isatty(STDERR_FILENO) == 1
+    private let isTerminal: Bool
+
+    /// `quiet`: never draw (a child uring-bench shares its parent's terminal).
+    init(quiet: Bool = false) {
+        isTerminal = !quiet && isatty(STDERR_FILENO) == 1
+    }
 
     /// Counts `operations` more completed operations (any thread).
     @inline(__always)

@@ -1,6 +1,7 @@
 // The SVG --svg writes for one workload: on the left IOPS bars per engine (labelled with
-// the ratio to fio, CPU% and IOPS per core), on the right each engine's latency p50, p99
-// and p99.9 on a log scale. Plain SVG 1.1 with inline attributes: it opens in any browser.
+// the ratio to fio and CPU%), in the middle IOPS per core (operations per CPU-second, so
+// an engine that uses more cores does not look better for it; with its figure), on the
+// right each engine's latency p50, p99 and p99.9 on a log scale. Plain SVG 1.1 with inline attributes: it opens in any browser.
 
 import Foundation
 
@@ -9,13 +10,16 @@ enum SVGChart {
         let baseline = ResultTable.baseline(results)
         let rowHeight = 40.0
         let top = 90.0
-        let width = 1000.0
+        let width = 1320.0
         let height = top + rowHeight * Double(results.count) + 86
-        let barLeft = 150.0
-        let barWidth = 250.0
-        let latencyLeft = 600.0
+        let barLeft = 230.0
+        let barWidth = 200.0
+        let coreLeft = 590.0
+        let coreWidth = 170.0
+        let latencyLeft = 920.0
         let latencyWidth = 370.0
         let maxIOPS = results.map(\.iops).max() ?? 1
+        let maxPerCore = results.map(\.iopsPerCore).filter(\.isFinite).max() ?? 1
 
         let latencies = results.flatMap { [$0.percentiles.p50, $0.percentiles.p99, $0.percentiles.p999] }
             .filter { $0.isFinite && $0 > 0 }
@@ -30,10 +34,11 @@ enum SVGChart {
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(n(width))\" height=\"\(n(height))\" "
                 + "viewBox=\"0 0 \(n(width)) \(n(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"13\">",
             "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-            text(20, 28, "uring-bench: \(workload.pattern.rawValue) bs=\(formatBytes(Int64(workload.blockSize))) "
+            text(20, 28, "uring-bench \(workload.label): \(workload.pattern.rawValue) bs=\(formatBytes(Int64(workload.blockSize))) "
                 + "iodepth=\(workload.ioDepth) \(workload.direct ? "O_DIRECT" : "cached") workers=\(workload.workers)",
                 size: 17, weight: "bold"),
-            text(barLeft, top - 22, "IOPS" + (baseline.map { " (ratio to \($0.engine))" } ?? ""), weight: "bold"),
+            text(barLeft, top - 22, "IOPS" + (baseline.map { " (ratio to \($0.engine)), CPU%" } ?? ""), weight: "bold"),
+            text(coreLeft, top - 22, "IOPS per core (per CPU-second)", weight: "bold"),
             text(latencyLeft, top - 22, "latency per operation, microseconds (log scale)", weight: "bold"),
         ]
         for decade in stride(from: lowDecade, through: highDecade, by: 1) {
@@ -49,8 +54,15 @@ enum SVGChart {
             svg.append("<rect x=\"\(n(barLeft))\" y=\"\(n(y + 6))\" width=\"\(n(length))\" height=\"\(n(rowHeight - 14))\" fill=\"\(color)\"/>")
             var label = formatCount(result.iops)
             if let baseline { label += " (\(format(result.iops / baseline.iops, decimals: 2))x)" }
-            label += "  CPU \(format(result.cpuPercent, decimals: 0))%, \(formatCount(result.iopsPerCore))/core"
+            label += " \(format(result.cpuPercent, decimals: 0))%"
             svg.append(text(barLeft + length + 6, y + 20, label))
+            if result.iopsPerCore.isFinite {
+                let coreLength = max(1, result.iopsPerCore / maxPerCore * coreWidth)
+                svg.append(
+                    "<rect x=\"\(n(coreLeft))\" y=\"\(n(y + 6))\" width=\"\(n(coreLength))\" height=\"\(n(rowHeight - 14))\" "
+                        + "fill=\"\(color)\" fill-opacity=\"0.55\"/>")
+                svg.append(text(coreLeft + coreLength + 6, y + 20, formatCount(result.iopsPerCore)))
+            }
 
             let p = result.percentiles
             let middle = y + rowHeight / 2 - 1

@@ -4,15 +4,44 @@
 // this thread until the tasks finish. Workers: --workers (SWIFT_URING_WORKERS).
 // io_uring_enter calls: the drivers' `ring.enterCalls` (public `statistics()`) read
 // before and after the measured streams; the statistics requests add a few.
+//
+// Variants (`swift-uring+workers=2`, `swift-uring+defer-taskrun`, `+defer-taskrun=0`)
+// need a default runtime configured differently from this process's, so each of their
+// runs is a child uring-bench (`--child-run`) started with SWIFT_URING_WORKERS and
+// SWIFT_URING_DEFER_TASKRUN set; it prints one result line (latency percentiles, not a
+// histogram, so over rounds they are averaged like fio's).
 
 @_spi(ExperimentalCustomExecutors) import URing
 import Foundation
 import URingExecutor
+import Foundation
 
 struct SwiftURingEngine: Engine {
-    let name = "swift-uring"
+    var name = "swift-uring"
+    /// SWIFT_URING_WORKERS for a child process; nil: this process's runtime.
+    var workers: Int?
+    /// SWIFT_URING_DEFER_TASKRUN for a child process; nil: left unset (the default, off).
+    var deferTaskRun: Bool?
+
+    var runsInChild: Bool { workers != nil || deferTaskRun != nil }
+
+    init(name: String = "swift-uring", options: [String] = []) throws(SpecError) {
+        self.name = name
+        for option in options {
+            if option.hasPrefix("workers="), let count = Int(option.dropFirst("workers=".count)), (1...256).contains(count) {
+                workers = count
+            } else if option == "defer-taskrun" || option == "defer-taskrun=1" {
+                deferTaskRun = true
+            } else if option == "defer-taskrun=0" {
+                deferTaskRun = false
+            } else {
+                throw SpecError("engine '\(name)': unknown option '\(option)'; swift-uring takes workers=N (1...256) and defer-taskrun[=0|1]")
+            }
+        }
+    }
 
     func run(_ workload: Workload, progress: Progress) throws -> RunResult {
+        if runsInChild { return try runChild(workload, progress: progress) }
         let (measured, enters) = try URingRuntimeFactory.shared.run {
             // Guard against a build where DefaultExecutorFactory is not in effect: the
             // tasks would then run on Swift's global pool and measure something else.
@@ -40,5 +69,66 @@ struct SwiftURingEngine: Engine {
             engine: name, operations: measured.operations,
             bytes: Int64(measured.operations) * Int64(workload.blockSize), elapsed: measured.elapsed,
             cpu: measured.cpu, latency: .recorded(measured.latency), enterCalls: enters)
+    }
+
+    /// One round in a child uring-bench whose default runtime has this variant's settings.
+    private func runChild(_ workload: Workload, progress: Progress) throws -> RunResult {
+        let childWorkers = workers ?? workload.workers
+        var environment = ProcessInfo.processInfo.environment
+        environment["SWIFT_URING_WORKERS"] = "\(childWorkers)"
+        environment[URingRuntime.Backend.environmentVariable] = "io_uring"
+        if let deferTaskRun { environment["SWIFT_URING_DEFER_TASKRUN"] = deferTaskRun ? "1" : "0" }
+        let spec = "\(workload.pattern.rawValue):\(workload.blockSize):qd\(workload.ioDepth):\(workload.direct ? "direct" : "cached")"
+        let arguments = [
+            "--child-run", "--workload", spec, "--engines", "swift-uring", "--workers", "\(childWorkers)",
+            "--runtime", "\(workload.runtime.seconds)", "--rounds", "1", "--size", "\(workload.fileSize)",
+            "--file", workload.path.string, "--write-file", workload.path.string,
+        ]
+        let data = try ChildProcess.output(of: ChildRun.executablePath, arguments, name: name, environment: environment)
+        let fields = ChildRun.fields(data, prefix: ChildRun.resultPrefix)
+        guard let ops = fields["ops"], let seconds = fields["seconds"], seconds > 0, let cpu = fields["cpu_s"] else {
+            throw EngineFailure(description: "\(name): the child uring-bench printed no result line")
+        }
+        progress.add(Int(ops))
+        return RunResult(
+            engine: name, operations: Int(ops), bytes: Int64(ops) * Int64(workload.blockSize),
+            elapsed: .nanoseconds(Int64(seconds * 1e9)), cpu: .nanoseconds(Int64(cpu * 1e9)),
+            latency: .reported(
+                LatencyPercentiles(p50: fields["p50"] ?? .nan, p99: fields["p99"] ?? .nan, p999: fields["p999"] ?? .nan)),
+            enterCalls: fields["enters"].map { Int($0) })
+    }
+}
+
+/// The child side of engine variants that need a process of their own.
+enum ChildRun {
+    static let resultPrefix = "uring-bench-child-result"
+
+    /// This program: /proc/self/exe itself, which still executes when the file was
+    /// replaced or deleted meanwhile (a rebuild during a long run), unlike its target path.
+    static var executablePath: String {
+        FileManager.default.isExecutableFile(atPath: "/proc/self/exe") ? "/proc/self/exe" : CommandLine.arguments[0]
+    }
+
+    /// The line a child prints for its one run.
+    static func line(_ result: RunResult) -> String {
+        let p = result.percentiles
+        var line = "\(resultPrefix) ops=\(result.operations) seconds=\(result.seconds) cpu_s=\(result.cpu.seconds)"
+            + " p50=\(p.p50) p99=\(p.p99) p999=\(p.p999)"
+        if let enters = result.enterCalls { line += " enters=\(enters)" }
+        return line
+    }
+
+    /// key=value pairs of the first line starting with `prefix` (all lines when nil).
+    static func fields(_ data: Data, prefix: String?) -> [String: Double] {
+        var fields: [String: Double] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            if let prefix, !line.hasPrefix(prefix) { continue }
+            for pair in line.split(separator: " ") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                if parts.count == 2, let value = Double(parts[1]) { fields[String(parts[0])] = value }
+            }
+            if prefix != nil { break }
+        }
+        return fields
     }
 }

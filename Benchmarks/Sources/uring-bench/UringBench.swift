@@ -14,6 +14,9 @@ struct UringBench: AsyncParsableCommand {
         commandName: "uring-bench",
         abstract: "Compare swift-uring with raw io_uring, a pread thread pool, NIOFileSystem and fio on one file.",
         discussion: """
+            Several workloads (--workload, repeatable, or --suite issue12) run in one process: \
+            each round runs every workload on each of its engines in turn, so drift hits all alike; \
+            tables give per-round IOPS (min/median/max) and the first engine's ratio to every other. \
             Engines: swift-uring (plain tasks on the process-default URingRuntime, no executor \
             preference), swift-uring-run (tasks started by URingRuntime.run, which carry a preference), \
             ring (a bare Ring driven by one thread), raw (Benchmarks/raw/raw-uring.c: a liburing C loop \
@@ -49,11 +52,26 @@ struct UringBench: AsyncParsableCommand {
     @Flag(help: "Set swift-uring-run's rings up with IORING_SETUP_DEFER_TASKRUN.")
     var deferTaskrun = false
 
-    @Option(help: "Test file; created when missing. Write patterns overwrite its contents.")
+    @Option(help: "Test file for read patterns; created and filled when missing or smaller. Never written.")
     var file: String = "/tmp/swift-uring-bench.dat"
 
-    @Option(help: "Comma-separated engines: \(allEngines.map(\.name).joined(separator: ",")).")
-    var engines: String = allEngines.map(\.name).joined(separator: ",")
+    @Option(help: "Scratch file for write patterns (randwrite, write): created by uring-bench and overwritten. Never point it at a file you need.")
+    var writeFile: String = "/tmp/swift-uring-bench-write.dat"
+
+    @Option(help: ArgumentHelp(
+        "Comma-separated engines or variants (name+option+...): \(engineNames.joined(separator: ",")).",
+        discussion: "Variants: swift-uring+workers=N, swift-uring+defer-taskrun[=0|1] (child process each), raw+defer-taskrun, raw+sqpoll, raw+iopoll, raw+fixed-files, raw+fixed-buffers, raw+submit-each, fio+OPTION[=VALUE] (any fio option, e.g. fio+registerfiles+fixedbufs)."))
+    var engines: String = engineNames.joined(separator: ",")
+
+    @Option(name: .customLong("workload"), help: ArgumentHelp(
+        "A workload to run (repeatable): \(WorkloadSpec.syntax). All workloads and engines take turns in each round. Without it: one workload from --rw, --bs, --iodepth, --direct."))
+    var workloadSpecs: [String] = []
+
+    @Option(help: "A named list of workloads: issue12 (O_DIRECT 4k randread QD1/32/128, 128k read QD8 and 4k randwrite QD32 cached and O_DIRECT, 1 vs 2 workers with pread-pool).")
+    var suite: String?
+
+    @Flag(help: .hidden)
+    var childRun = false
 
     @Option(help: "Write every figure as JSON to this path.")
     var json: String?
@@ -80,14 +98,21 @@ struct UringBench: AsyncParsableCommand {
         }
         guard (1...100).contains(rounds) else { throw ValidationError("--rounds must be 1...100, not \(rounds)") }
         guard runtime / Double(rounds) >= 0.05 else { throw ValidationError("--runtime / --rounds must be at least 0.05 s") }
-        let names = engineNames
-        guard !names.isEmpty else { throw ValidationError("--engines must name at least one engine") }
-        let known = allEngines.map(\.name)
-        for name in names where !known.contains(name) {
-            throw ValidationError("unknown engine '\(name)' in --engines; known: \(known.joined(separator: ", "))")
+        if let suite, suite != "issue12" { throw ValidationError("--suite must be issue12, not '\(suite)'") }
+        let specs: [WorkloadSpec]
+        do { specs = try workloadList() } catch { throw ValidationError(error.description) }
+        for spec in specs {
+            let names = spec.engines ?? engineList
+            guard !names.isEmpty else { throw ValidationError("--engines must name at least one engine") }
+            guard Set(names).count == names.count else { throw ValidationError("an engine is named twice in \(names)") }
+            for name in names {
+                do { _ = try makeEngine(name, deferTaskRunForRun: deferTaskrun) } catch { throw ValidationError(error.description) }
+            }
+            guard Int64(spec.blockSize) <= total else {
+                throw ValidationError("--size must hold at least one block of \(spec.blockSize) bytes")
+            }
         }
-        guard Set(names).count == names.count else { throw ValidationError("--engines names an engine twice") }
-        for (option, path) in [("--file", Optional(file)), ("--json", json), ("--svg", svg)] {
+        for (option, path) in [("--file", Optional(file)), ("--write-file", Optional(writeFile)), ("--json", json), ("--svg", svg)] {
             guard let path else { continue }
             guard !path.isEmpty else { throw ValidationError("\(option) must not be empty") }
             var isDirectory: ObjCBool = false
@@ -96,9 +121,29 @@ struct UringBench: AsyncParsableCommand {
                 throw ValidationError("\(option): directory \(parent) does not exist")
             }
         }
+        if !childRun && URL(fileURLWithPath: file).standardized.path == URL(fileURLWithPath: writeFile).standardized.path {
+            throw ValidationError("--write-file must differ from --file (write patterns overwrite it)")
+        }
     }
 
-    var engineNames: [String] {
+    /// The workloads of this run: --suite's, then every --workload; with neither, the one
+    /// --rw, --bs, --iodepth and --direct describe.
+    func workloadList() throws(SpecError) -> [WorkloadSpec] {
+        var texts = suite == "issue12" ? WorkloadSpec.issue12 : []
+        texts += workloadSpecs
+        if texts.isEmpty {
+            return [
+                WorkloadSpec(
+                    pattern: AccessPattern(rawValue: rw) ?? .randread, blockSize: Int(parseSize(bs) ?? 4096),
+                    ioDepth: iodepth, direct: direct)
+            ]
+        }
+        var specs: [WorkloadSpec] = []
+        for text in texts { specs.append(try WorkloadSpec(parsing: text)) }
+        return specs
+    }
+
+    var engineList: [String] {
         engines.split(separator: ",").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
     }
 
@@ -110,62 +155,119 @@ struct UringBench: AsyncParsableCommand {
     }
 
     func benchmark() throws {
-        let workload = Workload(
-            pattern: AccessPattern(rawValue: rw)!, blockSize: Int(parseSize(bs)!), ioDepth: iodepth,
-            fileSize: parseSize(size)!, runtime: .milliseconds(Int64(runtime * 1000 / Double(rounds))),
-            path: FilePath(file), direct: direct, workers: workers)
-        var selected: [any Engine] = []
-        for name in engineNames {
-            let engine: any Engine =
-                name == "swift-uring-run"
-                ? SwiftURingRunEngine(deferTaskRun: deferTaskrun) : allEngines.first { $0.name == name }!
-            if let reason = engine.unavailableReason(workload) {
-                print("uring-bench: skipping \(name): \(reason)")
-            } else {
-                selected.append(engine)
-            }
+        let specs = try workloadList()
+        let perRound = Duration.milliseconds(Int64(runtime * 1000 / Double(rounds)))
+        let fileSize = parseSize(size)!
+        if childRun {
+            // A variant's child: one engine, one workload, one round; the parent prepared
+            // the file. Only the result line goes to stdout.
+            let spec = specs[0]
+            let workload = Workload(
+                pattern: spec.pattern, blockSize: spec.blockSize, ioDepth: spec.ioDepth, fileSize: fileSize,
+                runtime: perRound, path: FilePath(spec.pattern.isWrite ? writeFile : file), direct: spec.direct,
+                workers: workers)
+            let result = try SwiftURingEngine().run(workload, progress: Progress(quiet: true))
+            print(ChildRun.line(result))
+            return
         }
-        try BenchmarkFile.prepare(workload.path, size: workload.fileSize) { print("uring-bench: \($0)") }
-        print("uring-bench: \(workload) rounds=\(rounds) \(format(workload.runtime.seconds, decimals: 2))s per engine per round")
+
+        struct Planned {
+            var workload: Workload
+            var engines: [any Engine]
+        }
+        var plan: [Planned] = []
+        var prepared: Set<String> = []
+        for spec in specs {
+            let path = FilePath(spec.pattern.isWrite ? writeFile : file)
+            let workload = Workload(
+                pattern: spec.pattern, blockSize: spec.blockSize, ioDepth: spec.ioDepth, fileSize: fileSize,
+                runtime: perRound, path: path, direct: spec.direct, workers: workers)
+            if !prepared.contains(path.string) {
+                try BenchmarkFile.prepare(path, size: fileSize) { print("uring-bench: \($0)") }
+                prepared.insert(path.string)
+            }
+            if spec.direct, let reason = directIOUnsupportedReason(path) {
+                print("uring-bench: skipping workload \(workload.label): \(reason)")
+                continue
+            }
+            var selected: [any Engine] = []
+            for name in spec.engines ?? engineList {
+                let engine = try makeEngine(name, deferTaskRunForRun: deferTaskrun)
+                if let reason = engine.unavailableReason(workload) {
+                    print("uring-bench: \(workload.label): skipping \(name): \(reason)")
+                } else {
+                    selected.append(engine)
+                }
+            }
+            if !selected.isEmpty { plan.append(Planned(workload: workload, engines: selected)) }
+        }
+        guard !plan.isEmpty else {
+            print("uring-bench: nothing to run")
+            throw ExitCode.failure
+        }
+        for item in plan {
+            print("uring-bench: \(item.workload): \(item.engines.map(\.name).joined(separator: ", "))")
+        }
+        print("uring-bench: rounds=\(rounds), \(format(perRound.seconds, decimals: 2))s per engine per workload per round")
         print("uring-bench: this process's default executor is a URingRuntime (\(workers) worker(s)); the nio engine's tasks")
         print("             run there too, while NIOFileSystem does its file I/O on NIO's own thread pool")
 
         let progress = Progress()
-        var results: [String: [RunResult]] = [:]
-        var failed: [String] = []
+        // results[workload index][engine name]: one RunResult per round.
+        var results = [[String: [RunResult]]](repeating: [:], count: plan.count)
+        var failed = [Set<String>](repeating: [], count: plan.count)
         for round in 1...rounds {
-            for engine in selected where !failed.contains(engine.name) {
-                do {
-                    let result = try progress.show("\(engine.name) round \(round)/\(rounds)", planned: workload.runtime) {
-                        try engine.run(workload, progress: progress)
+            for (index, item) in plan.enumerated() {
+                for engine in item.engines where !failed[index].contains(engine.name) {
+                    do {
+                        let result = try progress.show(
+                            "\(item.workload.label) \(engine.name) round \(round)/\(rounds)", planned: item.workload.runtime
+                        ) {
+                            try engine.run(item.workload, progress: progress)
+                        }
+                        let latency = result.percentiles
+                        var enters = ""
+                        if let perOperation = result.entersPerOperation {
+                            enters = "  \(format(perOperation, decimals: 3)) enters/op"
+                        }
+                        print(
+                            "uring-bench: round \(round)/\(rounds) \(item.workload.label.padded(26))\(engine.name.padded(28))"
+                                + "\(formatCount(result.iops).padded(8)) IOPS  p50 \(format(latency.p50, decimals: 1)) us"
+                                + "  CPU \(format(result.cpuPercent, decimals: 0))%  \(formatCount(result.iopsPerCore)) IOPS/core\(enters)")
+                        results[index][engine.name, default: []].append(result)
+                    } catch {
+                        print("uring-bench: \(item.workload.label) \(engine.name) failed: \(error)")
+                        failed[index].insert(engine.name)
                     }
-                    let latency = result.percentiles
-                    var enters = ""
-                    if let perOperation = result.entersPerOperation {
-                        enters = "  \(format(perOperation, decimals: 3)) enters/op"
-                    }
-                    print(
-                        "uring-bench: round \(round)/\(rounds) \(engine.name.padded(16))\(formatCount(result.iops).padded(8)) IOPS"
-                            + "  p50 \(format(latency.p50, decimals: 1)) us  CPU \(format(result.cpuPercent, decimals: 0))%"
-                            + "  \(formatCount(result.iopsPerCore)) IOPS/core\(enters)")
-                    results[engine.name, default: []].append(result)
-                } catch {
-                    print("uring-bench: \(engine.name) failed: \(error)")
-                    failed.append(engine.name)
                 }
             }
         }
-        let totals = selected.filter { !failed.contains($0.name) }.compactMap { RunResult.combine(results[$0.name] ?? []) }
-        print(ResultTable.render(totals, workload: workload))
+        var report = JSONReport()
+        for (index, item) in plan.enumerated() {
+            let names = item.engines.map(\.name).filter { !failed[index].contains($0) }
+            let totals = names.compactMap { RunResult.combine(results[index][$0] ?? []) }
+            let perRound = names.map { results[index][$0] ?? [] }
+            print(ResultTable.render(totals, rounds: perRound, workload: item.workload))
+            report.add(totals, rounds: perRound, workload: item.workload)
+            if let svg {
+                let path = plan.count == 1 ? svg : Self.insert(item.workload.label, into: svg)
+                try SVGChart.write(totals, workload: item.workload, to: path)
+                print("uring-bench: SVG chart written to \(path)")
+            }
+        }
         if let json {
-            try JSONReport(totals, workload: workload).write(to: json)
+            try report.write(to: json)
             print("uring-bench: JSON written to \(json)")
         }
-        if let svg {
-            try SVGChart.write(totals, workload: workload, to: svg)
-            print("uring-bench: SVG chart written to \(svg)")
-        }
-        if !failed.isEmpty { throw ExitCode.failure }
+        if failed.contains(where: { !$0.isEmpty }) { throw ExitCode.failure }
+    }
+
+    /// chart.svg -> chart-randread-4k-qd32-direct.svg
+    static func insert(_ label: String, into path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let ext = url.pathExtension
+        let base = url.deletingPathExtension().path
+        return ext.isEmpty ? "\(base)-\(label)" : "\(base)-\(label).\(ext)"
     }
 
     /// The default runtime is created when the process starts (before `main`), from the

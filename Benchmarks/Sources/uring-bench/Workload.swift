@@ -2,7 +2,8 @@
 // file it runs on, and whether it bypasses the page cache; plus the offsets each
 // stream of I/O visits. Values only: every engine reads the same Workload.
 
-import SystemPackage
+import Glibc
+import URing
 
 enum AccessPattern: String, CaseIterable, Sendable {
     case randread, read, randwrite, write
@@ -31,18 +32,116 @@ struct Workload: Sendable, CustomStringConvertible {
             + "size=\(formatBytes(fileSize)) direct=\(direct ? 1 : 0) workers=\(workers) file=\(path)"
     }
 
-    /// The open(2) flags an engine that opens the file itself uses.
+    /// The open(2) flags an engine that opens the file itself uses. O_DIRECT is URing's
+    /// own `.direct` (swift-system does not name it).
     var openMode: FileDescriptor.AccessMode { pattern.isWrite ? .writeOnly : .readOnly }
-    var openOptions: FileDescriptor.OpenOptions { direct ? [.directIO] : [] }
+    var openOptions: FileDescriptor.OpenOptions { direct ? [.direct] : [] }
+
+    /// A short label for file names and headings: randread-4k-qd32-direct.
+    var label: String {
+        "\(pattern.rawValue)-\(shortSize(blockSize))-qd\(ioDepth)\(direct ? "-direct" : "-cached")"
+    }
 }
 
-extension FileDescriptor.OpenOptions {
-    /// O_DIRECT, which swift-system does not name (its value differs per architecture).
-    #if arch(arm64) || arch(arm)
-    static let directIO = FileDescriptor.OpenOptions(rawValue: 0o200000)
-    #else
-    static let directIO = FileDescriptor.OpenOptions(rawValue: 0o40000)
-    #endif
+/// 4k, 128k, 1m: a block size for labels.
+func shortSize(_ bytes: Int) -> String {
+    if bytes % (1 << 20) == 0 { return "\(bytes >> 20)m" }
+    if bytes % 1024 == 0 { return "\(bytes >> 10)k" }
+    return "\(bytes)"
+}
+
+/// One `--workload`: PATTERN:BS:qdN[:direct|cached][:engines=E1,E2,...]; the engines
+/// default to --engines.
+struct WorkloadSpec: Sendable {
+    var pattern: AccessPattern
+    var blockSize: Int
+    var ioDepth: Int
+    var direct: Bool
+    /// Engine specs (`name` or `name+option+...`); nil: the --engines list.
+    var engines: [String]?
+
+    static let syntax = "PATTERN:BS:qdN[:direct][:engines=E1,E2,...], e.g. randread:4k:qd32:direct"
+
+    init(pattern: AccessPattern, blockSize: Int, ioDepth: Int, direct: Bool, engines: [String]? = nil) {
+        self.pattern = pattern
+        self.blockSize = blockSize
+        self.ioDepth = ioDepth
+        self.direct = direct
+        self.engines = engines
+    }
+
+    /// Parses one spec; the error says which part is wrong.
+    init(parsing text: String) throws(SpecError) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 3 else { throw SpecError("workload '\(text)': expected \(Self.syntax)") }
+        guard let pattern = AccessPattern(rawValue: parts[0]) else {
+            throw SpecError(
+                "workload '\(text)': pattern must be one of \(AccessPattern.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let block = parseSize(parts[1]), block >= 512, block <= 64 << 20, block % 512 == 0 else {
+            throw SpecError("workload '\(text)': block size must be a multiple of 512 from 512 to 64m, not '\(parts[1])'")
+        }
+        guard parts[2].hasPrefix("qd"), let depth = Int(parts[2].dropFirst(2)), (1...1024).contains(depth) else {
+            throw SpecError("workload '\(text)': depth must be qd1...qd1024, not '\(parts[2])'")
+        }
+        self.init(pattern: pattern, blockSize: Int(block), ioDepth: depth, direct: false)
+        for part in parts.dropFirst(3) {
+            if part == "direct" {
+                direct = true
+            } else if part == "cached" {
+                direct = false
+            } else if part.hasPrefix("engines=") {
+                let names = part.dropFirst("engines=".count).split(separator: ",").map(String.init)
+                guard !names.isEmpty else { throw SpecError("workload '\(text)': engines= names no engine") }
+                engines = names
+            } else {
+                throw SpecError("workload '\(text)': unknown part '\(part)'; expected direct, cached or engines=...")
+            }
+        }
+        if direct && block % 4096 != 0 {
+            throw SpecError("workload '\(text)': O_DIRECT needs a block size that is a multiple of 4k")
+        }
+    }
+
+    /// The workloads of issue #12, run by `--suite issue12`, each with the engines the
+    /// issue compares on it.
+    static let issue12: [String] = {
+        let core = "engines=swift-uring,ring,raw,fio"
+        return [
+            "randread:4k:qd1:direct:\(core)", "randread:4k:qd32:direct:\(core)", "randread:4k:qd128:direct:\(core)",
+            "read:128k:qd8:cached:\(core)", "read:128k:qd8:direct:\(core)",
+            "randwrite:4k:qd32:cached:\(core)", "randwrite:4k:qd32:direct:\(core)",
+            "randread:4k:qd32:cached:engines=swift-uring+workers=1,swift-uring+workers=2,ring,raw,pread-pool,fio",
+        ]
+    }()
+}
+
+struct SpecError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Why O_DIRECT cannot be used on `path` here, or nil when an aligned 4 KiB O_DIRECT read
+/// of its first block works (tmpfs before Linux 6.6, for one, refuses O_DIRECT at open
+/// with EINVAL; since 6.6 it accepts it).
+func directIOUnsupportedReason(_ path: FilePath) -> String? {
+    let fd = open(path.string, O_RDONLY | FileDescriptor.OpenOptions.direct.rawValue)
+    guard fd >= 0 else {
+        let error = errno
+        if error == EINVAL {
+            return "the file system holding \(path) does not support O_DIRECT (open: EINVAL; tmpfs before Linux 6.6 is one such)"
+        }
+        return "cannot open \(path) with O_DIRECT: \(Errno(rawValue: error))"
+    }
+    defer { close(fd) }
+    // Safety: a 4 KiB aligned scratch block for one pread, freed by the defer below.
+    var memory: UnsafeMutableRawPointer?
+    guard posix_memalign(&memory, 4096, 4096) == 0, let memory else { return "cannot allocate an aligned buffer" }
+    defer { free(memory) }
+    if pread(fd, memory, 4096, 0) < 0 {
+        return "an aligned 4 KiB O_DIRECT read of \(path) failed: \(Errno(rawValue: errno))"
+    }
+    return nil
 }
 
 /// Offsets for one of `streams` concurrent streams of I/O. Random: block-aligned,
