@@ -3,8 +3,9 @@
 // Owned by one task. Bytes received go to `pending`; the parser takes a head from its
 // front, the body (GET/HEAD normally have none) is skipped up to `maximumBodyLength`,
 // then the response is built in `output`: head first, then as much of the file as fits
-// after it, so a small file goes out in one send. Files are opened, stat'ed and read
-// through the ring. Malformed requests get their status and the connection is closed;
+// after it, so a small file goes out in one send. Files are stat'ed, opened (beneath the
+// root unless --follow-symlinks: ServedRoot) and read through the ring; a symbolic link
+// out of the root is 403. Malformed requests get their status and the connection is closed;
 // so does `Connection: close` or HTTP/1.0 without keep-alive. A file that cannot be
 // opened because the process or system is out of descriptors (EMFILE, ENFILE) is 503
 // Service Unavailable, and the connection is closed, which gives one descriptor back.
@@ -33,7 +34,7 @@ struct HTTPConnection: ~Copyable {
     static let receiveCapacity = 16 * 1024
 
     let stream: TCPStream
-    let root: String
+    let root: ServedRoot
     let statistics: ServerStatistics
     let timeouts: HTTPTimeouts
     let parser = HTTPRequestParser()
@@ -43,7 +44,7 @@ struct HTTPConnection: ~Copyable {
     private let output = UnsafeMutableRawBufferPointer.allocate(byteCount: outputCapacity, alignment: 16)
     private let input = UnsafeMutableRawBufferPointer.allocate(byteCount: receiveCapacity, alignment: 16)
 
-    init(stream: TCPStream, root: String, statistics: ServerStatistics, timeouts: HTTPTimeouts) {
+    init(stream: TCPStream, root: ServedRoot, statistics: ServerStatistics, timeouts: HTTPTimeouts) {
         self.stream = stream
         self.root = root
         self.statistics = statistics
@@ -124,31 +125,31 @@ struct HTTPConnection: ~Copyable {
             try await sendError(.badRequest, keepAlive: false)
             return false
         }
-        guard let (path, size) = await regularFile(relative) else {
+        let file: File, size: Int64, path: String
+        do {
+            (file, size, path) = try await root.openFile(relative)
+        } catch .notFound {
             try await sendError(.notFound, keepAlive: head.keepAlive)
             return head.keepAlive
+        } catch .escapesRoot {
+            try await sendError(.forbidden, keepAlive: head.keepAlive)
+            return head.keepAlive
+        } catch .outOfDescriptors {
+            try await sendError(.serviceUnavailable, keepAlive: false)
+            return false
         }
         let responseHead = HTTPResponseHead(
             status: .ok, contentType: HTTPResponseHead.contentType(forPath: path),
             contentLength: size, keepAlive: head.keepAlive)
         let headLength = write(responseHead)
-        if head.method == "HEAD" || size == 0 {
-            try await send(UnsafeRawBufferPointer(rebasing: output[..<headLength]))
-            return head.keepAlive
-        }
-        let file: File
-        do {
-            file = try await File.open(FilePath(path), .readOnly)
-        } catch let error as Errno where error == .tooManyOpenFiles || error == .tooManyOpenFilesInSystem {
-            try await sendError(.serviceUnavailable, keepAlive: false)
-            return false
-        } catch {
-            try await sendError(.notFound, keepAlive: head.keepAlive)
-            return head.keepAlive
-        }
         let complete: Bool
         do {
-            complete = try await sendContents(of: file, size: size, after: headLength)
+            if head.method == "HEAD" || size == 0 {
+                try await send(UnsafeRawBufferPointer(rebasing: output[..<headLength]))
+                complete = true
+            } else {
+                complete = try await sendContents(of: file, size: size, after: headLength)
+            }
         } catch {
             try? await file.close()
             throw error
@@ -156,18 +157,6 @@ struct HTTPConnection: ~Copyable {
         try await file.close()
         // A file that shrank under us broke the promised Content-Length: close.
         return complete && head.keepAlive
-    }
-
-    /// The path and size of the regular file for `relative` (a directory's index.html).
-    private func regularFile(_ relative: String) async -> (String, Int64)? {
-        var path = relative.isEmpty ? root : root + "/" + relative
-        guard var status = try? await FileSystem.status(of: FilePath(path)) else { return nil }
-        if status.type == .directory {
-            path += "/index.html"
-            guard let index = try? await FileSystem.status(of: FilePath(path)) else { return nil }
-            status = index
-        }
-        return status.type == .regular ? (path, status.size) : nil
     }
 
     /// Sends the head already in `output[..<headLength]` and `size` bytes of `file`;

@@ -42,7 +42,7 @@ final class ServerStatistics: Sendable {
 let gracePeriod = Duration.seconds(2)
 
 /// Serves one connection until it ends (serveConnections closes it).
-func serveHTTP(_ stream: TCPStream, root: String, statistics: ServerStatistics, timeouts: HTTPTimeouts) async {
+func serveHTTP(_ stream: TCPStream, root: ServedRoot, statistics: ServerStatistics, timeouts: HTTPTimeouts) async {
     // As NIO's ServerBootstrap does by default: a response's last segment must not wait
     // for the client's delayed ACK.
     try? stream.setNoDelay(true)
@@ -63,10 +63,12 @@ if options.selfTest { exit(ParserSelfTest.run()) }
 
 let status = await Task.detached { () -> Int32 in
     let listener: TCPListener
+    let root: ServedRoot
     do {
-        let root = try await FileSystem.status(of: FilePath(options.root))
-        guard root.type == .directory else {
-            complain("HTTPServer: --root \(options.root) is not a directory")
+        do {
+            root = try await ServedRoot.open(options.root, followsSymlinksOut: options.followSymlinks)
+        } catch {
+            complain("HTTPServer: --root \(options.root) is not a directory we can open: \(error)")
             return 2
         }
         try ShutdownSignal.install()
@@ -83,7 +85,7 @@ let status = await Task.detached { () -> Int32 in
         say("HTTPServer: shutting down")
         try? await listener.close()
     }
-    let (root, timeouts) = (options.root, options.timeouts)
+    let timeouts = options.timeouts
     await serveConnections(
         listener, name: "HTTPServer", gracePeriod: gracePeriod, counts: statistics.connections,
         maximumConnections: options.maximumConnections
@@ -91,6 +93,7 @@ let status = await Task.detached { () -> Int32 in
         await serveHTTP(stream, root: root, statistics: statistics, timeouts: timeouts)
     }
     stopper.cancel()
+    await root.close()
     say("""
         HTTPServer: stopped; \(statistics.connections.accepted.load(ordering: .relaxed)) connection(s), \
         \(statistics.requests.load(ordering: .relaxed)) request(s), \
