@@ -12,13 +12,13 @@
 // - answering: the response is built in a buffer of its own size (a head and at most
 //   64 KiB of file), freed once sent: head first, then as much of the file as fits after
 //   it, so a small file goes out in one send.
-// The body (GET/HEAD normally have none) is skipped up to `maximumBodyLength`. Files are
-// stat'ed, opened (beneath the root unless --follow-symlinks: ServedRoot) and read through
-// the ring; a symbolic link out of the root is 403. Malformed requests get their status
-// and the connection is closed; so does `Connection: close` or HTTP/1.0 without
-// keep-alive. A file that cannot be opened because the process or system is out of
-// descriptors (EMFILE, ENFILE) is 503 Service Unavailable, and the connection is closed,
-// which gives one descriptor back.
+// GET /mem/1k is answered from memory (MemoryRoute). The body (GET/HEAD normally have
+// none) is skipped up to `maximumBodyLength`. Files are stat'ed, opened (beneath the
+// root unless --follow-symlinks: ServedRoot) and read through the ring; a symbolic link
+// out of the root is 403. Malformed requests get their status and the connection is
+// closed; so does `Connection: close` or HTTP/1.0 without keep-alive. A file that cannot
+// be opened because the process or system is out of descriptors (EMFILE, ENFILE) is 503
+// Service Unavailable, and the connection is closed, which gives one descriptor back.
 //
 // Timeouts (`HTTPTimeouts`, enforced by ConnectionDeadlines: the connection records the
 // deadline of the phase it is in, and is shut down once it passes): a whole request head
@@ -157,6 +157,12 @@ struct HTTPConnection: ~Copyable {
     private func respond(to head: HTTPRequestHead) async throws -> Bool {
         guard head.method == "GET" || head.method == "HEAD" else {
             try await sendError(.methodNotAllowed, keepAlive: head.keepAlive)
+            return head.keepAlive
+        }
+        if head.target == MemoryRoute.path {
+            let response = head.keepAlive ? MemoryRoute.keepAlive : MemoryRoute.close
+            let whole = head.method == "HEAD" ? response.bytes[..<response.headLength] : response.bytes[...]
+            try await send(UnsafeRawBufferPointer(rebasing: whole))
             return head.keepAlive
         }
         let relative: String
