@@ -1,16 +1,27 @@
 // HTTPConnection: serves one keep-alive connection, request after request.
 //
-// Owned by one task. Bytes received go to `pending`; the parser takes a head from its
-// front, the body (GET/HEAD normally have none) is skipped up to `maximumBodyLength`,
-// then the response is built in `output`: head first, then as much of the file as fits
-// after it, so a small file goes out in one send. Files are opened, stat'ed and read
-// through the ring. Malformed requests get their status and the connection is closed;
-// so does `Connection: close` or HTTP/1.0 without keep-alive. A file that cannot be
-// opened because the process or system is out of descriptors (EMFILE, ENFILE) is 503
+// Owned by one task. Memory is taken per phase and given back before the connection
+// waits again, so an idle keep-alive connection holds only `probe` (128 bytes;
+// Benchmarks/scripts/http-idle-memory measures what a connection costs in all):
+// - waiting for a request: one receive into `probe`. On a runtime worker the stream's
+//   multishot receive fills the ring's shared buffers, so nothing of the connection's is
+//   pinned while it waits. A head that fits in the probe (most do) is parsed right there;
+//   otherwise its bytes go to `pending`, and more are received through a 16 KiB buffer
+//   that lives for that one receive. `pending` is emptied to no storage before the next
+//   wait.
+// - answering: the response is built in a buffer of its own size (a head and at most
+//   64 KiB of file), freed once sent: head first, then as much of the file as fits after
+//   it, so a small file goes out in one send.
+// GET /mem/1k is answered from memory (MemoryRoute). The body (GET/HEAD normally have
+// none) is skipped up to `maximumBodyLength`. Files are stat'ed, opened (beneath the
+// root unless --follow-symlinks: ServedRoot) and read through the ring; a symbolic link
+// out of the root is 403. Malformed requests get their status and the connection is
+// closed; so does `Connection: close` or HTTP/1.0 without keep-alive. A file that cannot
+// be opened because the process or system is out of descriptors (EMFILE, ENFILE) is 503
 // Service Unavailable, and the connection is closed, which gives one descriptor back.
 //
-// Timeouts (`HTTPTimeouts`, on the runtime's deadlines: each receive or send is cut short
-// with URingError.deadlineExceeded, and the connection is closed): a whole request head
+// Timeouts (`HTTPTimeouts`, enforced by ConnectionDeadlines: the connection records the
+// deadline of the phase it is in, and is shut down once it passes): a whole request head
 // must arrive within `header` of its first byte (a client sending a byte at a time gains
 // nothing), a keep-alive connection may wait `idle` for its next request, and each send
 // must complete within `write` (a client that stops reading).
@@ -29,78 +40,112 @@ struct HTTPTimeouts: Sendable {
 
 struct HTTPConnection: ~Copyable {
     static let maximumBodyLength = 1 << 20
+    /// The largest response buffer: a head and 64 KiB of file.
     static let outputCapacity = 64 * 1024 + 4 * 1024
+    /// One receive while the rest of a head, or a body, is awaited.
     static let receiveCapacity = 16 * 1024
+    /// The receive an idle connection waits in.
+    static let probeCapacity = 128
 
     let stream: TCPStream
-    let root: String
+    let root: ServedRoot
     let statistics: ServerStatistics
     let timeouts: HTTPTimeouts
+    let deadline: ConnectionDeadlines.Entry
     let parser = HTTPRequestParser()
+    /// Received bytes not parsed yet (no storage while the connection is idle).
     private var pending: [UInt8] = []
-    // Safety: both buffers belong to this connection and are freed in deinit, after the
-    // last ring call on them returned (calls return only after their CQE).
-    private let output = UnsafeMutableRawBufferPointer.allocate(byteCount: outputCapacity, alignment: 16)
-    private let input = UnsafeMutableRawBufferPointer.allocate(byteCount: receiveCapacity, alignment: 16)
+    // Safety: the connection's own, freed in deinit, after the last ring call on it
+    // returned (calls return only after their CQE).
+    private let probe = UnsafeMutableRawBufferPointer.allocate(byteCount: probeCapacity, alignment: 16)
 
-    init(stream: TCPStream, root: String, statistics: ServerStatistics, timeouts: HTTPTimeouts) {
+    init(stream: TCPStream, root: ServedRoot, statistics: ServerStatistics, timeouts: HTTPTimeouts,
+         deadline: ConnectionDeadlines.Entry) {
         self.stream = stream
         self.root = root
         self.statistics = statistics
         self.timeouts = timeouts
-        pending.reserveCapacity(Self.receiveCapacity)
+        self.deadline = deadline
     }
 
     deinit {
-        output.deallocate()
-        input.deallocate()
+        probe.deallocate()
     }
 
     /// Serves requests until the peer closes, asks to close, or sends something invalid.
     mutating func run() async throws {
-        // When the head being received began (its first byte arrived).
-        var headStart: ContinuousClock.Instant?
         while true {
-            let result = pending.withUnsafeBytes { parser.parse($0) }
-            switch result {
+            if pending.isEmpty {
+                // Idle: wait with the probe only, and no storage in `pending`.
+                pending = []
+                deadline.expire(after: timeouts.idle)
+                let count = try await stream.receive(into: probe)
+                if count == 0 { return }
+                deadline.expire(after: timeouts.header)
+                let bytes = UnsafeRawBufferPointer(rebasing: probe[..<count])
+                switch parser.parse(bytes) {
+                case .request(let head, let headLength):
+                    if headLength < count { pending.append(contentsOf: bytes[headLength...]) }
+                    guard try await serve(head) else { return }
+                    continue
+                case .failure(let error):
+                    try await sendError(error.status, keepAlive: false)
+                    return
+                case .incomplete:
+                    pending.append(contentsOf: bytes)
+                }
+            }
+            // A head longer than the probe, or one that came right after the last.
+            switch pending.withUnsafeBytes({ parser.parse($0) }) {
             case .incomplete:
-                let now = ContinuousClock.now
-                if !pending.isEmpty && headStart == nil { headStart = now }
-                let deadline = headStart.map { $0 + timeouts.header } ?? now + timeouts.idle
-                guard try await receiveMore(until: deadline) else { return }
+                guard try await receiveMore() else { return }
             case .failure(let error):
                 try await sendError(error.status, keepAlive: false)
                 return
-            case .request(var head, let headLength):
-                headStart = nil
+            case .request(let head, let headLength):
                 pending.removeFirst(headLength)
-                // Draining (the server is stopping): answer this one, then close.
-                if statistics.connections.isDraining { head.keepAlive = false }
-                guard head.contentLength <= Self.maximumBodyLength else {
-                    try await sendError(.payloadTooLarge, keepAlive: false)
-                    return
-                }
-                guard try await skipBody(head.contentLength) else { return }
-                statistics.requests.add(1, ordering: .relaxed)
-                guard try await respond(to: head) else { return }
+                guard try await serve(head) else { return }
+                // The next head (pipelined) starts now.
+                if !pending.isEmpty { deadline.expire(after: timeouts.header) }
             }
         }
     }
 
-    /// Appends what arrives by `deadline` to `pending`; false at end of stream.
-    private mutating func receiveMore(until deadline: ContinuousClock.Instant) async throws -> Bool {
-        let (stream, input) = (self.stream, self.input)
-        let count = try await URingRuntime.withDeadline(deadline) { try await stream.receive(into: input) }
+    /// Appends what arrives next to `pending`, through a buffer held for this receive
+    /// only; false at end of stream. The current phase's deadline applies.
+    private mutating func receiveMore() async throws -> Bool {
+        // Safety: owned here and freed on every path after the receive returned.
+        let input = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.receiveCapacity, alignment: 16)
+        defer { input.deallocate() }
+        let count = try await stream.receive(into: input)
         if count == 0 { return false }
         pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[..<count]))
         return true
+    }
+
+    /// Skips the body and answers one parsed request; returns whether the connection stays open.
+    private mutating func serve(_ head: HTTPRequestHead) async throws -> Bool {
+        var head = head
+        // Draining (the server is stopping): answer this one, then close.
+        if statistics.connections.isDraining { head.keepAlive = false }
+        guard head.contentLength <= Self.maximumBodyLength else {
+            try await sendError(.payloadTooLarge, keepAlive: false)
+            return false
+        }
+        guard try await skipBody(head.contentLength) else { return false }
+        deadline.expire(at: 0)
+        statistics.requests.add(1, ordering: .relaxed)
+        return try await respond(to: head)
     }
 
     /// Drops `length` body bytes; false if the stream ended first.
     private mutating func skipBody(_ length: Int) async throws -> Bool {
         var remaining = length
         while remaining > 0 {
-            if pending.isEmpty { guard try await receiveMore(until: .now + timeouts.header) else { return false } }
+            if pending.isEmpty {
+                deadline.expire(after: timeouts.header)
+                guard try await receiveMore() else { return false }
+            }
             let dropped = min(remaining, pending.count)
             pending.removeFirst(dropped)
             remaining -= dropped
@@ -114,6 +159,12 @@ struct HTTPConnection: ~Copyable {
             try await sendError(.methodNotAllowed, keepAlive: head.keepAlive)
             return head.keepAlive
         }
+        if head.target == MemoryRoute.path {
+            let response = head.keepAlive ? MemoryRoute.keepAlive : MemoryRoute.close
+            let whole = head.method == "HEAD" ? response.bytes[..<response.headLength] : response.bytes[...]
+            try await send(UnsafeRawBufferPointer(rebasing: whole))
+            return head.keepAlive
+        }
         let relative: String
         do {
             relative = try RequestPath.relativePath(for: head.target)
@@ -124,31 +175,35 @@ struct HTTPConnection: ~Copyable {
             try await sendError(.badRequest, keepAlive: false)
             return false
         }
-        guard let (path, size) = await regularFile(relative) else {
+        let file: File, size: Int64, path: String
+        do {
+            (file, size, path) = try await root.openFile(relative)
+        } catch .notFound {
             try await sendError(.notFound, keepAlive: head.keepAlive)
             return head.keepAlive
-        }
-        let responseHead = HTTPResponseHead(
-            status: .ok, contentType: HTTPResponseHead.contentType(forPath: path),
-            contentLength: size, keepAlive: head.keepAlive)
-        let headLength = write(responseHead)
-        if head.method == "HEAD" || size == 0 {
-            try await send(UnsafeRawBufferPointer(rebasing: output[..<headLength]))
+        } catch .escapesRoot {
+            try await sendError(.forbidden, keepAlive: head.keepAlive)
             return head.keepAlive
-        }
-        let file: File
-        do {
-            file = try await File.open(FilePath(path), .readOnly)
-        } catch let error as Errno where error == .tooManyOpenFiles || error == .tooManyOpenFilesInSystem {
+        } catch .outOfDescriptors {
             try await sendError(.serviceUnavailable, keepAlive: false)
             return false
-        } catch {
-            try await sendError(.notFound, keepAlive: head.keepAlive)
-            return head.keepAlive
         }
+        let responseHead = Array(HTTPResponseHead(
+            status: .ok, contentType: HTTPResponseHead.contentType(forPath: path),
+            contentLength: size, keepAlive: head.keepAlive).text.utf8)
+        let body = head.method == "HEAD" ? 0 : Int(min(size, Int64(Self.outputCapacity - responseHead.count)))
+        // Safety: this response's own, freed on every path after its last send returned.
+        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: responseHead.count + body, alignment: 16)
+        defer { output.deallocate() }
+        output.copyBytes(from: responseHead)
         let complete: Bool
         do {
-            complete = try await sendContents(of: file, size: size, after: headLength)
+            if body == 0 {
+                try await send(UnsafeRawBufferPointer(rebasing: output[..<responseHead.count]))
+                complete = true
+            } else {
+                complete = try await sendContents(of: file, size: size, through: output, after: responseHead.count)
+            }
         } catch {
             try? await file.close()
             throw error
@@ -158,21 +213,11 @@ struct HTTPConnection: ~Copyable {
         return complete && head.keepAlive
     }
 
-    /// The path and size of the regular file for `relative` (a directory's index.html).
-    private func regularFile(_ relative: String) async -> (String, Int64)? {
-        var path = relative.isEmpty ? root : root + "/" + relative
-        guard var status = try? await FileSystem.status(of: FilePath(path)) else { return nil }
-        if status.type == .directory {
-            path += "/index.html"
-            guard let index = try? await FileSystem.status(of: FilePath(path)) else { return nil }
-            status = index
-        }
-        return status.type == .regular ? (path, status.size) : nil
-    }
-
-    /// Sends the head already in `output[..<headLength]` and `size` bytes of `file`;
-    /// false if the file ended early.
-    private func sendContents(of file: File, size: Int64, after headLength: Int) async throws -> Bool {
+    /// Sends the head already in `output[..<headLength]` and `size` bytes of `file`,
+    /// through `output`; false if the file ended early.
+    private func sendContents(
+        of file: File, size: Int64, through output: UnsafeMutableRawBufferPointer, after headLength: Int
+    ) async throws -> Bool {
         var offset: Int64 = 0
         var start = headLength
         while offset < size {
@@ -189,23 +234,11 @@ struct HTTPConnection: ~Copyable {
         return true
     }
 
-    /// Sends `buffer`, cut short after `timeouts.write`.
+    /// Sends `buffer`; the connection is shut down if it takes longer than `timeouts.write`.
     private func send(_ buffer: UnsafeRawBufferPointer) async throws {
-        let stream = self.stream
-        try await URingRuntime.withTimeout(timeouts.write) { try await stream.send(buffer) }
-    }
-
-    /// Writes `head` at the start of `output`; returns its length.
-    private func write(_ head: HTTPResponseHead) -> Int {
-        copyToOutput(head.text)
-    }
-
-    /// Copies `text` to the start of `output`; returns its length in bytes.
-    private func copyToOutput(_ text: String) -> Int {
-        let bytes = text.utf8
-        precondition(bytes.count <= output.count, "a response head outgrew the output buffer")
-        output.copyBytes(from: bytes)
-        return bytes.count
+        deadline.expire(after: timeouts.write)
+        try await stream.send(buffer)
+        deadline.expire(at: 0)
     }
 
     /// Sends a short text response for `status`.
@@ -214,7 +247,11 @@ struct HTTPConnection: ~Copyable {
         let head = HTTPResponseHead(
             status: status, contentType: "text/plain; charset=utf-8", contentLength: Int64(body.utf8.count),
             keepAlive: keepAlive)
-        let length = copyToOutput(head.text + body)
-        try await send(UnsafeRawBufferPointer(rebasing: output[..<length]))
+        let bytes = (head.text + body).utf8
+        // Safety: this response's own, freed after its send returned.
+        let output = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
+        defer { output.deallocate() }
+        output.copyBytes(from: bytes)
+        try await send(UnsafeRawBufferPointer(output))
     }
 }

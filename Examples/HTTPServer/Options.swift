@@ -1,5 +1,6 @@
 // Command-line options of the HTTP server: `--root DIR [--port N] [--host ADDRESS]
-// [--header-timeout S] [--idle-timeout S] [--write-timeout S] [--max-connections N]`, parsed by hand
+// [--header-timeout S] [--idle-timeout S] [--write-timeout S] [--max-connections N]
+// [--follow-symlinks]`, parsed by hand
 // (the root package takes no argument-parser dependency).
 
 import ExampleSupport
@@ -12,10 +13,12 @@ struct Options {
     var selfTest = false
     var timeouts = HTTPTimeouts()
     var maximumConnections = 10_000
+    /// Follow symbolic links that point out of the root (off: they are 403).
+    var followSymlinks = false
 
     static let usage = """
         usage: HTTPServer --root DIR [--port N] [--host 127.0.0.1] [--header-timeout SECONDS (10)] \
-        [--idle-timeout SECONDS (60)] [--write-timeout SECONDS (30)] [--max-connections N (10000)] | HTTPServer --self-test
+        [--idle-timeout SECONDS (60)] [--write-timeout SECONDS (30)] [--max-connections N (10000)] [--follow-symlinks] | HTTPServer --self-test
         """
 
     /// Parses `arguments` (without the program name); prints usage and exits on a mistake.
@@ -46,6 +49,8 @@ struct Options {
                     fail("--max-connections needs a positive number")
                 }
                 options.maximumConnections = count
+            case "--follow-symlinks":
+                options.followSymlinks = true
             case "--self-test":
                 options.selfTest = true
             case "-h", "--help":

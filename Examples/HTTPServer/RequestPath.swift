@@ -4,7 +4,7 @@
 // The query and fragment are dropped, percent-escapes decoded (a bad escape or a NUL is
 // 400), then the path is split at "/": empty and "." segments are dropped, and any ".."
 // segment is 403 (decoding comes first, so "%2e%2e" and "..%2f" are caught too).
-// Symbolic links under the root are followed; the root is trusted not to link outside.
+// Symbolic links are ServedRoot's business: by default one pointing out of the root is 403.
 
 enum RequestPath {
     enum Refusal: Error, Equatable {

@@ -42,20 +42,26 @@ final class ServerStatistics: Sendable {
 let gracePeriod = Duration.seconds(2)
 
 /// Serves one connection until it ends (serveConnections closes it).
-func serveHTTP(_ stream: TCPStream, root: String, statistics: ServerStatistics, timeouts: HTTPTimeouts) async {
+func serveHTTP(
+    _ stream: TCPStream, root: ServedRoot, statistics: ServerStatistics, timeouts: HTTPTimeouts,
+    deadlines: ConnectionDeadlines
+) async {
     // As NIO's ServerBootstrap does by default: a response's last segment must not wait
     // for the client's delayed ACK.
     try? stream.setNoDelay(true)
-    var connection = HTTPConnection(stream: stream, root: root, statistics: statistics, timeouts: timeouts)
+    let deadline = deadlines.register(stream)
+    defer { deadlines.unregister(deadline) }
+    var connection = HTTPConnection(
+        stream: stream, root: root, statistics: statistics, timeouts: timeouts, deadline: deadline)
     do {
         try await connection.run()
-    } catch URingError.deadlineExceeded {
-        statistics.timedOut.add(1, ordering: .relaxed)
     } catch is CancellationError {
         // Shutdown cancelled a connection that outlived the grace period.
-    } catch {
+    } catch where !deadline.expired {
         statistics.failed.add(1, ordering: .relaxed)
-    }
+    } catch {}
+    // A timeout shuts the socket down: the connection saw the end of input or a failed send.
+    if deadline.expired { statistics.timedOut.add(1, ordering: .relaxed) }
 }
 
 let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
@@ -63,10 +69,12 @@ if options.selfTest { exit(ParserSelfTest.run()) }
 
 let status = await Task.detached { () -> Int32 in
     let listener: TCPListener
+    let root: ServedRoot
     do {
-        let root = try await FileSystem.status(of: FilePath(options.root))
-        guard root.type == .directory else {
-            complain("HTTPServer: --root \(options.root) is not a directory")
+        do {
+            root = try await ServedRoot.open(options.root, followsSymlinksOut: options.followSymlinks)
+        } catch {
+            complain("HTTPServer: --root \(options.root) is not a directory we can open: \(error)")
             return 2
         }
         try ShutdownSignal.install()
@@ -83,14 +91,18 @@ let status = await Task.detached { () -> Int32 in
         say("HTTPServer: shutting down")
         try? await listener.close()
     }
-    let (root, timeouts) = (options.root, options.timeouts)
+    let timeouts = options.timeouts
+    let deadlines = ConnectionDeadlines(timeouts: timeouts)
+    let sweeper = Task { await deadlines.run() }
     await serveConnections(
         listener, name: "HTTPServer", gracePeriod: gracePeriod, counts: statistics.connections,
         maximumConnections: options.maximumConnections
     ) { stream in
-        await serveHTTP(stream, root: root, statistics: statistics, timeouts: timeouts)
+        await serveHTTP(stream, root: root, statistics: statistics, timeouts: timeouts, deadlines: deadlines)
     }
     stopper.cancel()
+    sweeper.cancel()
+    await root.close()
     say("""
         HTTPServer: stopped; \(statistics.connections.accepted.load(ordering: .relaxed)) connection(s), \
         \(statistics.requests.load(ordering: .relaxed)) request(s), \

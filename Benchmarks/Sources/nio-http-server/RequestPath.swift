@@ -1,7 +1,10 @@
-// RequestPath and contentType: the same rules as Examples/HTTPServer's (RequestPath.swift,
-// HTTPResponseHead.swift), repeated here so that the two servers refuse and label
-// files identically. Query and fragment dropped, percent-escapes decoded (bad escape or
+// RequestPath, contentType and MemoryRoute: the same rules as Examples/HTTPServer's
+// (RequestPath.swift, HTTPResponseHead.swift, MemoryRoute.swift), repeated here so that
+// the two servers refuse, label and answer identically. Query and fragment dropped, percent-escapes decoded (bad escape or
 // NUL: malformed), empty and "." segments dropped, any ".." segment: traversal.
+
+import NIOCore
+import NIOHTTP1
 
 enum RequestPath {
     enum Refusal: Error, Equatable {
@@ -64,4 +67,15 @@ func contentType(forPath path: String) -> String {
     case "svg": return "image/svg+xml"
     default: return "application/octet-stream"
     }
+}
+
+/// GET /mem/1k: 1 KiB from memory, as Examples/HTTPServer's MemoryRoute (the same head
+/// fields and body bytes), preallocated once.
+enum MemoryRoute {
+    static let path = "/mem/1k"
+    static let body = ByteBuffer(bytes: (0..<1024).map { UInt8(ascii: "a") + UInt8($0 % 26) })
+    static let keepAliveHead = StaticFileHandler.head(
+        .ok, contentType: "text/plain; charset=utf-8", contentLength: 1024, keepAlive: true)
+    static let closeHead = StaticFileHandler.head(
+        .ok, contentType: "text/plain; charset=utf-8", contentLength: 1024, keepAlive: false)
 }

@@ -1,5 +1,7 @@
 // StaticFileHandler: answers one HTTP request at a time on a channel (the pipeline
-// handler in front of it queues pipelined requests). Runs on the channel's event loop;
+// handler in front of it queues pipelined requests). GET /mem/1k is answered from
+// preallocated memory and flushed once per read burst (channelReadComplete); file
+// answers complete later on the loop and are flushed as they complete. Runs on the channel's event loop;
 // every future it waits on completes on that loop, so NIOLoopBound holds.
 
 import NIOCore
@@ -23,6 +25,9 @@ final class StaticFileHandler: ChannelInboundHandler {
         self.fileIO = fileIO
     }
 
+    /// Responses written (not flushed) during the current read burst.
+    private var needsFlush = false
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head): request = head
@@ -33,8 +38,20 @@ final class StaticFileHandler: ChannelInboundHandler {
         }
     }
 
+    /// One flush per read burst for what `channelRead` answered synchronously.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if needsFlush {
+            needsFlush = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
         let keepAlive = head.isKeepAlive
+        if head.uri == MemoryRoute.path && (head.method == .GET || head.method == .HEAD) {
+            return respondFromMemory(head, keepAlive: keepAlive, context: context)
+        }
         guard head.method == .GET || head.method == .HEAD else {
             return sendError(.methodNotAllowed, keepAlive: keepAlive, context: context)
         }
@@ -73,6 +90,22 @@ final class StaticFileHandler: ChannelInboundHandler {
         }
     }
 
+    /// GET /mem/1k: the preallocated head and body, written now and flushed at the end of
+    /// the read burst (a close is flushed at once: it ends the connection).
+    private func respondFromMemory(_ head: HTTPRequestHead, keepAlive: Bool, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(.head(keepAlive ? MemoryRoute.keepAliveHead : MemoryRoute.closeHead)), promise: nil)
+        if head.method == .GET {
+            context.write(wrapOutboundOut(.body(.byteBuffer(MemoryRoute.body))), promise: nil)
+        }
+        if keepAlive {
+            context.write(wrapOutboundOut(.end(nil)), promise: nil)
+            needsFlush = true
+        } else {
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
+        }
+    }
+
     /// Opens the regular file at `path` (or a directory's index.html) with its size.
     private func open(_ path: String, eventLoop: any EventLoop) -> EventLoopFuture<(NIOFileHandle, String, Int)> {
         let fileIO = self.fileIO
@@ -105,7 +138,7 @@ final class StaticFileHandler: ChannelInboundHandler {
         }) ?? 0
     }
 
-    private static func head(_ status: HTTPResponseStatus, contentType: String, contentLength: Int, keepAlive: Bool) -> HTTPResponseHead {
+    static func head(_ status: HTTPResponseStatus, contentType: String, contentLength: Int, keepAlive: Bool) -> HTTPResponseHead {
         var headers = HTTPHeaders()
         headers.add(name: "Server", value: "swift-nio")
         headers.add(name: "Content-Type", value: contentType)
