@@ -5,6 +5,7 @@
 // RLIMIT_NOFILE, on io_uring and on the fallback backend, through `connections` (the
 // multishot accept) and through `accept()`.
 
+import Dispatch
 import Glibc
 import Logging
 import Synchronization
@@ -65,6 +66,13 @@ private func checkListenerSurvivesExhaustion(backend: URingRuntime.Backend, mult
 
             let first = try await TCPStream.connect(to: listener.localAddress, timeout: .seconds(10))
             if try await servedByte(first) != [7] { exhaustionChildFails("the first connection was not served") }
+
+            // libdispatch creates its event descriptors (epoll, eventfd, a timerfd per
+            // clock) on first use and traps (SIGILL) when it cannot: twice, under load,
+            // this child died so while the table was full. Make it create them now.
+            let dispatchReady = DispatchSemaphore(value: 0)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(1)) { dispatchReady.signal() }
+            dispatchReady.wait()
 
             // Fill the descriptor table, then trade one filler for a connection that
             // waits in the backlog: the server's accept now fails with EMFILE.
