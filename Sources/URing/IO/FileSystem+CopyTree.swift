@@ -13,9 +13,9 @@
 //
 // Per regular file: open, statx, create (O_EXCL) through the ring; the contents through
 // the ring when small (`ringCopyLimit`), else copy_file_range on the blocking pool; then
-// fchown, fchmod and futimens in place (short calls on an open descriptor, no path
-// lookup, no opcode for them); both files closed through the ring on every path.
-// Directories and symbolic links get theirs on the blocking pool (path calls).
+// fchown, fchmod and futimens in one blocking-pool call (no opcode for them, and they
+// wait for the file system's journal under write load); both files closed through the
+// ring on every path. Directories and symbolic links get theirs on the pool too.
 
 import Glibc
 
@@ -42,8 +42,7 @@ extension FileSystem {
     /// Up to `maximumConcurrency` files and directories are in progress at once. io_uring
     /// does the opens, statx, reads, writes, closes, mkdir and symlink creation; listing
     /// directories (getdents64), copy_file_range for files over 256 KiB, readlink and
-    /// setting a directory's or link's metadata run on the blocking pool; a file's owner,
-    /// mode and times are set in place on its open descriptor.
+    /// setting owners, modes and times run on the blocking pool.
     ///
     /// - Throws: `URingError.invalidArgument` for an empty path or a `maximumConcurrency`
     ///   below 1; `PathError` naming the path that failed: `.unsupportedFileType`, or
@@ -238,7 +237,7 @@ enum TreeCopy {
                         try await FileSystem.copyContents(of: input, to: output, size: status.size)
                     }
                 }
-                try setMetadata(of: output.descriptor.rawValue, to: status, path: destination)
+                try await setMetadata(of: output, to: status, path: destination)
             }
         }
     }
@@ -250,19 +249,25 @@ enum TreeCopy {
         try await setMetadata(of: destination, to: status, followSymlinks: false)
     }
 
-    /// Owner (where permitted), exact mode and times of an open file, in place: each is
-    /// one short system call on a descriptor, with no path to look up.
-    private static func setMetadata(of descriptor: Int32, to status: FileStatus, path: FilePath) throws {
-        if fchown(descriptor, status.userID, status.groupID) != 0 {
-            // Not root: keep at least the group, if it is one of ours; else leave it (cp -a too).
-            _ = fchown(descriptor, UInt32.max, status.groupID)
-        }
-        guard fchmod(descriptor, status.permissions.rawValue) == 0 else {
-            throw PathError(path: path, systemCall: "fchmod", errno: Errno(rawValue: errno))
-        }
+    /// Owner (where permitted), exact mode and times of an open file, in one blocking-pool
+    /// call: on a file system under write load these wait for its journal (a first
+    /// version ran them in place and the stall detector reported workers blocked 15-30 ms).
+    private static func setMetadata(of file: File, to status: FileStatus, path: FilePath) async throws {
+        let descriptor = file.descriptor.rawValue
         let times = [FileSystem.timeSpec(status.accessTime), FileSystem.timeSpec(status.modificationTime)]
-        guard futimens(descriptor, times) == 0 else {
-            throw PathError(path: path, systemCall: "futimens", errno: Errno(rawValue: errno))
+        try await file.withUse {
+            try await performBlocking {
+                if fchown(descriptor, status.userID, status.groupID) != 0 {
+                    // Not root: keep at least the group, if it is one of ours; else leave it (cp -a too).
+                    _ = fchown(descriptor, UInt32.max, status.groupID)
+                }
+                guard fchmod(descriptor, status.permissions.rawValue) == 0 else {
+                    throw PathError(path: path, systemCall: "fchmod", errno: Errno(rawValue: errno))
+                }
+                guard futimens(descriptor, times) == 0 else {
+                    throw PathError(path: path, systemCall: "futimens", errno: Errno(rawValue: errno))
+                }
+            }
         }
     }
 
