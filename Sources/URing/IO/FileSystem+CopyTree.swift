@@ -14,7 +14,7 @@
 // Per regular file: open, statx, create (O_EXCL) through the ring; the contents through
 // the ring when small (`ringCopyLimit`), else copy_file_range on the blocking pool; then
 // fchown, fchmod and futimens in one blocking-pool call (no opcode for them, and they
-// wait for the file system's journal under write load); both files closed through the
+// may wait for the file system's journal under write load); both files closed through the
 // ring on every path. Directories and symbolic links get theirs on the pool too.
 
 import Glibc
@@ -250,8 +250,8 @@ enum TreeCopy {
     }
 
     /// Owner (where permitted), exact mode and times of an open file, in one blocking-pool
-    /// call: on a file system under write load these wait for its journal (a first
-    /// version ran them in place and the stall detector reported workers blocked 15-30 ms).
+    /// call: no opcode exists for them, and on a journalled file system under write load
+    /// each may wait for the journal.
     private static func setMetadata(of file: File, to status: FileStatus, path: FilePath) async throws {
         let descriptor = file.descriptor.rawValue
         let times = [FileSystem.timeSpec(status.accessTime), FileSystem.timeSpec(status.modificationTime)]
