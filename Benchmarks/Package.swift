@@ -12,6 +12,8 @@ import PackageDescription
 // - nio-http-server: the SwiftNIO counterpart of Examples/HTTPServer, for scripts/http-bench.
 // - soak-bench: a mixed read/write/open/cancel load; RSS, slots, buffers, fds stay flat.
 // - shutdown-leak-check: a runtime shut down under load, for valgrind (scripts/leak-check).
+// - tree-copy-bench: FileSystem.copyTree against cp -a on a 16,000-file tree
+//   (scripts/tree-copy-bench).
 // - Benchmarks/<Suite>: ordo-one/benchmark suites (malloc counts, thresholds in
 //   Thresholds/): `swift package benchmark` in this directory.
 let strict: [SwiftSetting] = [
@@ -89,6 +91,15 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "ProcessProbe", path: "Sources/ProcessProbe", swiftSettings: strict),
+        .executableTarget(
+            name: "tree-copy-bench",
+            dependencies: [
+                .product(name: "URing", package: "swift-uring"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Sources/tree-copy-bench",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "nio-http-server",
             dependencies: [

@@ -23,6 +23,12 @@ public struct PathError: Error, Sendable, Hashable, CustomStringConvertible {
         /// The path names something that is not a symbolic link (`FileSystem.readLink`);
         /// errno EINVAL.
         case notSymbolicLink
+        /// The path names a kind of file the call does not handle (`FileSystem.copyTree`
+        /// copies regular files, directories and symbolic links); errno ENOTSUP.
+        case unsupportedFileType(FileStatus.FileType)
+        /// The named system call failed on this path with `errno`: how calls that touch
+        /// many paths (`FileSystem.copyTree`) say which one failed.
+        case systemCallFailed(String)
     }
 
     /// The path the call was given.
@@ -32,7 +38,8 @@ public struct PathError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The kernel's errno for it (see each reason), for matching by errno.
     public var errno: Errno
 
-    /// A refusal of `path` for `reason`, with the errno that reason carries.
+    /// A refusal of `path` for `reason`, with the errno that reason carries
+    /// (`.systemCallFailed` carries EIO here: give it its errno with `init(path:systemCall:errno:)`).
     public init(path: FilePath, reason: Reason) {
         self.path = path
         self.reason = reason
@@ -41,7 +48,16 @@ public struct PathError: Error, Sendable, Hashable, CustomStringConvertible {
         case .escapesDirectory: errno = .improperLink
         case .symbolicLinkRefused: errno = .tooManySymbolicLinkLevels
         case .notSymbolicLink: errno = .invalidArgument
+        case .unsupportedFileType: errno = .notSupported
+        case .systemCallFailed: errno = .ioError
         }
+    }
+
+    /// `systemCall` (its C name, such as "openat") failed on `path` with `errno`.
+    public init(path: FilePath, systemCall: String, errno: Errno) {
+        self.path = path
+        self.reason = .systemCallFailed(systemCall)
+        self.errno = errno
     }
 
     public var description: String {
@@ -54,6 +70,10 @@ public struct PathError: Error, Sendable, Hashable, CustomStringConvertible {
             return "\(path): it goes through a symbolic link, and following symbolic links was not allowed"
         case .notSymbolicLink:
             return "\(path): not a symbolic link"
+        case .unsupportedFileType(let type):
+            return "\(path): a \(type), which this call does not copy"
+        case .systemCallFailed(let call):
+            return "\(path): \(call) failed: \(errno)"
         }
     }
 }
