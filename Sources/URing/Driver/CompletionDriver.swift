@@ -21,6 +21,10 @@ import Dispatch
 import Glibc
 import URingExecutor
 
+/// One worker's io_uring and everything in flight on it: the `Parker` a runtime worker
+/// sleeps in. Created on the worker's thread, which is the only thread that may use it
+/// (except `unpark()` and posting to its mailbox); it submits the SQEs its operations
+/// prepared, reaps CQEs and resumes their waiters.
 public final class CompletionDriver: Parker, @unchecked Sendable {
     // @unchecked: everything but `mailbox` and `wake` is confined to the worker thread
     // that created the driver; those two are thread-safe.
@@ -125,6 +129,8 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
 
     // MARK: Parker
 
+    /// Delivers what is ready without blocking: drains the mailbox, submits queued SQEs in
+    /// one enter, reaps every CQE and resumes the waiters (owner thread only).
     public func poll() {
         receiveBufferPoolIfCreated?.replenish()
         drainMailbox()
@@ -135,6 +141,8 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
         if lostCompletions.isSettling { resolveLostSuspects() }
     }
 
+    /// Sleeps in the ring until a CQE, an `unpark()`, or `deadline` (nil: no limit), then
+    /// reaps and resumes; returns at once if an `unpark()` came first (owner thread only).
     public func park(deadline: ContinuousClock.Instant?) {
         if wake.takeNotification() {
             poll()
@@ -161,6 +169,8 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
         drainMailbox()
     }
 
+    /// Wakes the owner if it is parked (one eventfd write), or makes its next `park` return
+    /// at once. Safe from any thread.
     public func unpark() {
         wake.notify()
     }

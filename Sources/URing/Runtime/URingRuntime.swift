@@ -40,6 +40,7 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         /// leaves `backend` at `.automatic`: `automatic`, `io_uring` or `fallback`.
         public static let environmentVariable = "SWIFT_URING_BACKEND"
 
+        /// The name `SWIFT_URING_BACKEND` takes for it: `automatic`, `io_uring`, `fallback`.
         public var description: String { rawValue }
     }
 
@@ -70,6 +71,10 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         /// Where stall reports go.
         public var logger = Logger(label: "swift-uring.executor")
 
+        /// A configuration; the values are checked when the runtime starts, where an invalid one
+        /// makes `URingRuntime.init` throw (`URingExecutorError` for workers and queue capacity,
+        /// `URingError.invalidArgument` for ring entries outside 2...32768). `stallThreshold`,
+        /// `logger` and `receiveBufferPool` keep their defaults; set them on the value.
         public init(
             workers: Int = URingExecutor.defaultWorkerCount,
             ringEntries: UInt32 = 256,
@@ -106,6 +111,8 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
 
     /// The executor that runs this runtime's tasks.
     public let executor: URingExecutor
+    /// The configuration the runtime was started with, as given (`backend` tells which
+    /// backend `.automatic` chose; `DriverStatistics.ring` which ring flags the kernel granted).
     public let configuration: Configuration
     let drivers: [CompletionDriver]
     /// The backend in use: `.ioURing` or `.fallback` (never `.automatic`).
