@@ -3,6 +3,7 @@
 // path: return, throw, cancellation.
 
 import Glibc
+import SystemPackage  // swift-system's `~=` for `catch Errno.x` (URing re-exports only the types)
 
 extension File {
     /// Opens `path` through the ring. Every descriptor is opened with O_CLOEXEC.

@@ -6,6 +6,7 @@
 // so the copy gets the source's exact bits whatever the umask.
 
 import Glibc
+import SystemPackage  // swift-system's `~=` for `catch Errno.x` (URing re-exports only the types)
 
 extension FileSystem {
     /// The bytes each read of `copy(from:to:)` moves.
