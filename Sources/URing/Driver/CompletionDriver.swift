@@ -25,7 +25,7 @@ import URingExecutor
 /// sleeps in. Created on the worker's thread, which is the only thread that may use it
 /// (except `unpark()` and posting to its mailbox); it submits the SQEs its operations
 /// prepared, reaps CQEs and resumes their waiters.
-public final class CompletionDriver: Parker, @unchecked Sendable {
+package final class CompletionDriver: Parker, @unchecked Sendable {
     // @unchecked: everything but `mailbox` and `wake` is confined to the worker thread
     // that created the driver; those two are thread-safe.
 
@@ -80,7 +80,7 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
 
     /// Sets up the ring and the eventfd on the calling thread and makes this the
     /// thread's driver.
-    public init(
+    package init(
         index: Int, options: RingOptions,
         receiveBufferPool: ReceiveBufferPoolConfiguration = ReceiveBufferPoolConfiguration()
     ) throws {
@@ -104,7 +104,7 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
     }
 
     /// Counters of this driver (owner thread only).
-    public var statistics: DriverStatistics {
+    package var statistics: DriverStatistics {
         var result = counters
         result.worker = index
         result.staleCompletions = slots.staleCompletions
@@ -116,7 +116,7 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
     }
 
     /// Operations whose CQEs have not all arrived yet (owner thread only).
-    public var operationsInFlight: Int { slots.inUse }
+    package var operationsInFlight: Int { slots.inUse }
 
     /// Keeps a read of the wake eventfd armed in the ring.
     private func armWakeRead() throws(Errno) {
@@ -131,7 +131,7 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
 
     /// Delivers what is ready without blocking: drains the mailbox, submits queued SQEs in
     /// one enter, reaps every CQE and resumes the waiters (owner thread only).
-    public func poll() {
+    package func poll() {
         receiveBufferPoolIfCreated?.replenish()
         drainMailbox()
         if ring.pendingSubmissions > 0 || (deferTaskRun && slots.inUse > 0) {
@@ -143,7 +143,7 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
 
     /// Sleeps in the ring until a CQE, an `unpark()`, or `deadline` (nil: no limit), then
     /// reaps and resumes; returns at once if an `unpark()` came first (owner thread only).
-    public func park(deadline: ContinuousClock.Instant?) {
+    package func park(deadline: ContinuousClock.Instant?) {
         if wake.takeNotification() {
             poll()
             return
@@ -171,7 +171,7 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
 
     /// Wakes the owner if it is parked (one eventfd write), or makes its next `park` return
     /// at once. Safe from any thread.
-    public func unpark() {
+    package func unpark() {
         wake.notify()
     }
 
@@ -262,7 +262,7 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
     /// waiter resumes (with a shutdown outcome). Operations started later are refused.
     /// Returns the number still in flight when `limit` passed (0 unless the kernel hangs).
     @discardableResult
-    public func shutdown(within limit: Duration = .seconds(5)) -> Int {
+    package func shutdown(within limit: Duration = .seconds(5)) -> Int {
         shuttingDown = true
         drainMailbox()
         for ticket in slots.inFlightTickets() {

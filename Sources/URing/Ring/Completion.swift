@@ -3,6 +3,7 @@
 import CLiburing
 
 /// One CQE: what the kernel reported for the submission tagged `userData`.
+@_spi(URingInternals)
 public struct Completion: Sendable, Equatable {
     /// The tag of the submission this completes (`SubmissionEntry.userData`), or liburing's
     /// own LIBURING_UDATA_TIMEOUT.

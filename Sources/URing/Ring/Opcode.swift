@@ -3,6 +3,7 @@
 import CLiburing
 
 /// An io_uring opcode (IORING_OP_*).
+@_spi(URingInternals)
 public struct Opcode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     /// The opcode's number, the `opcode` byte of a submission entry.
     public let rawValue: UInt8
@@ -103,6 +104,7 @@ public struct Opcode: RawRepresentable, Hashable, Sendable, CustomStringConverti
 }
 
 /// Which opcodes the running kernel supports (IORING_REGISTER_PROBE).
+@_spi(URingInternals)
 public struct RingProbe: Sendable {
     /// The highest opcode the kernel knows.
     public let lastOpcode: UInt8

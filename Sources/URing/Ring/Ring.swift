@@ -45,6 +45,7 @@ public struct RingStatistics: Sendable, Equatable {
 }
 
 /// IORING_FEAT_* bits the kernel reported at setup.
+@_spi(URingInternals)
 public struct RingFeatures: OptionSet, Sendable {
     /// The IORING_FEAT_* bits, as io_uring_params.features holds them.
     public let rawValue: UInt32
@@ -62,6 +63,7 @@ public struct RingFeatures: OptionSet, Sendable {
 }
 
 /// An io_uring instance owned by one thread.
+@_spi(URingInternals)
 public struct Ring: ~Copyable {
     // Safety: allocated once in init and freed in deinit; liburing keeps pointers into
     // the mmapped rings inside it, so it lives on the heap where it never moves.

@@ -11,6 +11,7 @@ extension Errno {
 }
 
 /// Setup parameters for a `Ring`.
+@_spi(URingInternals)
 public struct RingOptions: Sendable {
     /// Submission queue entries; the kernel rounds up to a power of two (1...32768).
     public var submissionQueueEntries: UInt32
@@ -123,6 +124,7 @@ public struct RingSetupFlags: OptionSet, Sendable, Hashable, CustomStringConvert
 /// flags, or `io_uring_enter` calls that fail
 /// with EINTR/EAGAIN/EBUSY (which the Ring must absorb) or EBADR (which it counts and
 /// reports through `takeCompletionsDropped()`) before reaching the kernel.
+@_spi(URingInternals)
 public struct RingFaults: Sendable {
     /// Setup fails with this errno instead of calling io_uring_setup.
     public var setupError: Errno?

@@ -10,6 +10,7 @@ import CLiburing
 import Glibc
 
 /// IOSQE_* flags of a submission.
+@_spi(URingInternals)
 public struct SubmissionFlags: OptionSet, Sendable {
     /// The IOSQE_* bits, as the SQE's `flags` byte holds them.
     public let rawValue: UInt8
@@ -31,6 +32,7 @@ public struct SubmissionFlags: OptionSet, Sendable {
 }
 
 /// One submission queue entry, being prepared.
+@_spi(URingInternals)
 public struct SubmissionEntry {
     @usableFromInline let sqe: UnsafeMutablePointer<io_uring_sqe>
 

@@ -55,8 +55,8 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         /// Use IORING_SETUP_DEFER_TASKRUN (Linux 6.1): completion work runs only when
         /// the worker polls or parks.
         public var deferTaskRun: Bool
-        /// Faults injected into every ring (tests only).
-        public var ringFaults: RingFaults?
+        /// Faults injected into every ring (tests only; SPI, as the ring layer is).
+        @_spi(URingInternals) public var ringFaults: RingFaults?
         /// Each worker ring's provided-buffer pool for multishot stream receives, set up
         /// on a ring's first receive (`count` 0 turns multishot receives off).
         public var receiveBufferPool = ReceiveBufferPoolConfiguration()
@@ -80,7 +80,21 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
             ringEntries: UInt32 = 256,
             queueCapacity: Int = 256,
             deferTaskRun: Bool = false,
-            ringFaults: RingFaults? = nil,
+            backend: Backend = .automatic
+        ) {
+            self.init(
+                workers: workers, ringEntries: ringEntries, queueCapacity: queueCapacity, deferTaskRun: deferTaskRun,
+                ringFaults: nil, backend: backend)
+        }
+
+        /// A configuration whose rings inject `ringFaults` (tests only). `ringFaults` has no
+        /// default, so a call without it always picks the public initializer.
+        @_spi(URingInternals) public init(
+            workers: Int = URingExecutor.defaultWorkerCount,
+            ringEntries: UInt32 = 256,
+            queueCapacity: Int = 256,
+            deferTaskRun: Bool = false,
+            ringFaults: RingFaults?,
             backend: Backend = .automatic
         ) {
             self.workers = workers
