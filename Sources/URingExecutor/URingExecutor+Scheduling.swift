@@ -6,6 +6,10 @@
 @_spi(ExperimentalScheduling) import _Concurrency
 
 @_spi(ExperimentalScheduling) extension URingExecutor: SchedulingExecutor {
+    /// Runs `job` once `instant` of `clock` has passed (how `Task.sleep(until:)` reaches the
+    /// executor): the instant becomes a ContinuousClock deadline kept by `timers`.
+    /// ContinuousClock, SuspendingClock and any clock whose Duration is Swift.Duration are
+    /// supported; for another clock the job runs at once. `tolerance` is ignored.
     public func enqueue<C: Clock>(
         _ job: consuming ExecutorJob, at instant: C.Instant, tolerance: C.Duration?, clock: C
     ) {
@@ -17,6 +21,9 @@
         scheduleTimer(job, at: deadline)
     }
 
+    /// Runs `job` once `delay` has passed (how `Task.sleep(for:)` reaches the executor),
+    /// measured on the ContinuousClock; a delay that is not a Swift.Duration runs the job at
+    /// once. `tolerance` is ignored.
     public func enqueue<C: Clock>(
         _ job: consuming ExecutorJob, after delay: C.Duration, tolerance: C.Duration?, clock: C
     ) {

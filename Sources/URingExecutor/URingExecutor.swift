@@ -177,6 +177,10 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
 
     // MARK: Enqueue
 
+    /// Schedules `job` (one resumption of a task). On one of this executor's workers it goes
+    /// to that worker's LIFO slot or local queue without a lock (a `Task.yield()` goes to the
+    /// back of the queue); from any other thread, to the injection queue, waking a sleeping
+    /// worker. After `shutdown()` began, jobs go to Swift's global executor.
     public func enqueue(_ job: consuming ExecutorJob) {
         let isYield = job.kind.rawValue == JobKinds.nullaryContinuation
         schedule(UnownedJob(job), isYield: isYield)

@@ -17,6 +17,7 @@ public enum URingExecutorError: Error, Equatable, Sendable, CustomStringConverti
     /// worker threads do not exist in the child.
     case forkedChild
 
+    /// What went wrong and the valid values, in one line.
     public var description: String {
         switch self {
         case .invalidWorkerCount(let count):

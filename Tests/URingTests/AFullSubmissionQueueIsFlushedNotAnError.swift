@@ -1,5 +1,5 @@
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 @Suite("A full submission queue", .requiresRealRing)
 struct AFullSubmissionQueueIsFlushedNotAnError {

@@ -1,6 +1,6 @@
 import Glibc
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 @Suite("Ring cancellation", .requiresRealRing)
 struct ARingCancelsOperations {

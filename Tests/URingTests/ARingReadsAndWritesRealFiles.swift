@@ -1,5 +1,5 @@
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 @Suite("A ring reads and writes real files", .requiresRealRing)
 struct ARingReadsAndWritesRealFiles {

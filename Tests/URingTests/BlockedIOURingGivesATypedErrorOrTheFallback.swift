@@ -11,7 +11,7 @@
 
 import Glibc
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 /// Installs a seccomp filter that makes io_uring_setup/enter/register fail with `code`.
 enum SeccompFilter {

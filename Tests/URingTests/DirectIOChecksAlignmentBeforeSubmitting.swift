@@ -3,6 +3,7 @@
 // before anything is submitted.
 
 import Glibc
+import SystemPackage
 import Testing
 import URing
 

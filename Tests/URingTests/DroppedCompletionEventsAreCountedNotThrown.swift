@@ -3,7 +3,7 @@
 // fallback helper owns the Ring's counters.)
 
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 @Suite("An EBADR from io_uring_enter is counted and reported, not thrown", .requiresRealRing)
 struct DroppedCompletionEventsAreCountedNotThrown {

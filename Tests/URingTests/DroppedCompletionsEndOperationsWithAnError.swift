@@ -3,7 +3,7 @@
 
 import Glibc
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 @Suite("Dropped CQEs (EBADR) end operations with an error instead of a hang", .requiresIOURingBackend)
 struct DroppedCompletionsEndOperationsWithAnError {

@@ -1,5 +1,5 @@
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 @Suite("Enter errors never reach callers", .requiresRealRing)
 struct EnterErrorsNeverReachCallers {

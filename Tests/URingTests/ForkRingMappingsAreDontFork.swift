@@ -1,6 +1,6 @@
 import Glibc
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 @Suite("Fork: ring memory is not inherited (MADV_DONTFORK)", .requiresRealRing,
     .disabled(if: runningUnderThreadSanitizer, forkUnderThreadSanitizerReason))

@@ -10,7 +10,7 @@
 import Glibc
 import Synchronization
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 @Suite("Hardening: dropped-completion events (EBADR) never hang the runtime", .requiresIOURingBackend)
 struct HardeningDroppedCompletionEventsNeverHangTheRuntime {

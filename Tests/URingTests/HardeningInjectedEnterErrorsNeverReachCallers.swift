@@ -6,7 +6,7 @@
 // operations started and completed as the test made.
 
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 @Suite("Hardening: injected enter errors never reach callers", .requiresIOURingBackend)
 struct HardeningInjectedEnterErrorsNeverReachCallers {

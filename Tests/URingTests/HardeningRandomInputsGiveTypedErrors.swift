@@ -14,6 +14,7 @@
 import Foundation
 import Glibc
 import Synchronization
+import SystemPackage
 import Testing
 import URing
 import URingExecutor

@@ -1,5 +1,5 @@
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 @Suite("Ring errors are typed", .requiresRealRing)
 struct RingErrorsAreTyped {

@@ -5,7 +5,7 @@
 import CLiburing
 import Glibc
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 @Suite("A ring's registered files, buffers and eventfd serve fixed I/O", .requiresRealRing)
 struct RingRegisteredFilesAndBuffersServeFixedIO {

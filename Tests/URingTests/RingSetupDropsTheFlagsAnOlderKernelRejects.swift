@@ -7,7 +7,7 @@
 import CLiburing
 import Glibc
 import Testing
-@testable import URing
+@_spi(URingInternals) @testable import URing
 
 @Suite("Ring setup drops the flags an older kernel rejects", .requiresRealRing)
 struct RingSetupDropsTheFlagsAnOlderKernelRejects {

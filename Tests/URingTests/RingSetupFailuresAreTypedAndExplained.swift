@@ -1,5 +1,5 @@
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 @Suite("Ring setup failures are typed and explained")
 struct RingSetupFailuresAreTypedAndExplained {

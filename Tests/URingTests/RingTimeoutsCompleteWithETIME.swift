@@ -1,6 +1,6 @@
 import CLiburing
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 @Suite("Ring timeouts", .requiresRealRing)
 struct RingTimeoutsCompleteWithETIME {

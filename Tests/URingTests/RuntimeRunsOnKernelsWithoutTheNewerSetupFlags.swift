@@ -4,7 +4,7 @@
 // which flags each ring has.
 
 import Testing
-@testable import URing
+@_spi(URingInternals) @testable import URing
 
 @Suite("A runtime runs on kernels without the newer setup flags", .requiresIOURingBackend)
 struct RuntimeRunsOnKernelsWithoutTheNewerSetupFlags {

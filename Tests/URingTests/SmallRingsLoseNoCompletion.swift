@@ -1,5 +1,5 @@
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 @Suite("Small rings lose nothing", .requiresRealRing)
 struct SmallRingsLoseNoCompletion {

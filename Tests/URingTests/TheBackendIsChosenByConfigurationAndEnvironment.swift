@@ -4,7 +4,7 @@
 
 import Glibc
 import Testing
-@testable import URing
+@_spi(URingInternals) @testable import URing
 
 @Suite("Choosing the backend")
 struct TheBackendIsChosenByConfigurationAndEnvironment {

@@ -4,7 +4,7 @@
 import CLiburing
 import Glibc
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 @Suite("The io_uring emulator mirrors the kernel's CQEs")
 struct TheEmulatorMirrorsTheKernelsCompletions {

@@ -4,7 +4,7 @@
 // Latency of an operation: from preparing its SQE to reaping its CQE.
 
 import Glibc
-import URing
+@_spi(URingInternals) import URing
 
 struct RingEngine: Engine {
     let name = "ring"

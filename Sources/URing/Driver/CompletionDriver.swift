@@ -21,7 +21,11 @@ import Dispatch
 import Glibc
 import URingExecutor
 
-public final class CompletionDriver: Parker, @unchecked Sendable {
+/// One worker's io_uring and everything in flight on it: the `Parker` a runtime worker
+/// sleeps in. Created on the worker's thread, which is the only thread that may use it
+/// (except `unpark()` and posting to its mailbox); it submits the SQEs its operations
+/// prepared, reaps CQEs and resumes their waiters.
+package final class CompletionDriver: Parker, @unchecked Sendable {
     // @unchecked: everything but `mailbox` and `wake` is confined to the worker thread
     // that created the driver; those two are thread-safe.
 
@@ -80,7 +84,7 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
 
     /// Sets up the ring and the eventfd on the calling thread and makes this the
     /// thread's driver.
-    public init(
+    package init(
         index: Int, options: RingOptions,
         receiveBufferPool: ReceiveBufferPoolConfiguration = ReceiveBufferPoolConfiguration()
     ) throws {
@@ -104,7 +108,7 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
     }
 
     /// Counters of this driver (owner thread only).
-    public var statistics: DriverStatistics {
+    package var statistics: DriverStatistics {
         var result = counters
         result.worker = index
         result.staleCompletions = slots.staleCompletions
@@ -116,7 +120,7 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
     }
 
     /// Operations whose CQEs have not all arrived yet (owner thread only).
-    public var operationsInFlight: Int { slots.inUse }
+    package var operationsInFlight: Int { slots.inUse }
 
     /// Keeps a read of the wake eventfd armed in the ring.
     private func armWakeRead() throws(Errno) {
@@ -129,7 +133,9 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
 
     // MARK: Parker
 
-    public func poll() {
+    /// Delivers what is ready without blocking: drains the mailbox, submits queued SQEs in
+    /// one enter, reaps every CQE and resumes the waiters (owner thread only).
+    package func poll() {
         receiveBufferPoolIfCreated?.replenish()
         drainMailbox()
         let submitted = ring.pendingSubmissions > 0
@@ -142,7 +148,9 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
         if lostCompletions.isSettling { resolveLostSuspects() }
     }
 
-    public func park(deadline: ContinuousClock.Instant?) {
+    /// Sleeps in the ring until a CQE, an `unpark()`, or `deadline` (nil: no limit), then
+    /// reaps and resumes; returns at once if an `unpark()` came first (owner thread only).
+    package func park(deadline: ContinuousClock.Instant?) {
         if wake.takeNotification() {
             poll()
             return
@@ -168,7 +176,9 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
         drainMailbox()
     }
 
-    public func unpark() {
+    /// Wakes the owner if it is parked (one eventfd write), or makes its next `park` return
+    /// at once. Safe from any thread.
+    package func unpark() {
         wake.notify()
     }
 
@@ -259,7 +269,7 @@ public final class CompletionDriver: Parker, @unchecked Sendable {
     /// waiter resumes (with a shutdown outcome). Operations started later are refused.
     /// Returns the number still in flight when `limit` passed (0 unless the kernel hangs).
     @discardableResult
-    public func shutdown(within limit: Duration = .seconds(5)) -> Int {
+    package func shutdown(within limit: Duration = .seconds(5)) -> Int {
         shuttingDown = true
         drainMailbox()
         for ticket in slots.inFlightTickets() {

@@ -7,12 +7,22 @@ import URingExecutor
 public struct DriverStatistics: Sendable, Equatable {
     /// The worker this driver belongs to.
     public var worker = 0
+    /// Operations given a slot and an SQE on this ring (single-shot, multishot and timers).
     public var operationsStarted = 0
+    /// Operations whose waiter was resumed (a task, a timer job or a multishot stream).
     public var operationsCompleted = 0
+    /// IORING_OP_ASYNC_CANCEL entries submitted for task cancellation, deadlines' clean-up
+    /// and shutdown.
     public var cancellationsSubmitted = 0
+    /// CQEs whose tag named a slot that had moved on (an old generation): dropped, never
+    /// resumed. Expected to stay 0.
     public var staleCompletions = 0
+    /// Operations started for callers on threads that are not this worker, through its
+    /// mailbox.
     public var remoteSubmissions = 0
+    /// Times another thread woke this worker through its eventfd (each re-arms the read).
     public var eventFDWakes = 0
+    /// Times the worker slept in the ring (`io_uring_submit_and_wait`) for lack of work.
     public var parks = 0
     /// Provided receive buffers held by streams or waiting to go back to the kernel.
     public var providedBuffersInUse = 0
@@ -29,6 +39,7 @@ public struct DriverStatistics: Sendable, Equatable {
     public var lostCompletions = 0
     /// Operations whose last CQE has not arrived (slots in use) when the counters were read.
     public var operationsInFlight = 0
+    /// The ring's own counters: io_uring_enter calls, retries, CQ overflows, setup flags.
     public var ring = RingStatistics()
 }
 

@@ -170,6 +170,9 @@ public struct ReceiveBufferPoolConfiguration: Sendable, Equatable {
     /// Bytes per buffer.
     public var bufferSize: Int
 
+    /// A pool of `count` buffers of `bufferSize` bytes per worker ring (256 × 16 KiB by
+    /// default, 4 MiB per worker). Checked when the runtime starts: an invalid shape makes
+    /// `URingRuntime.init` throw `URingError.invalidArgument`.
     public init(count: Int = 256, bufferSize: Int = 16 * 1024) {
         self.count = count
         self.bufferSize = bufferSize

@@ -4,7 +4,10 @@
 extension File {
     /// fallocate(2) modes. The empty set allocates the range, growing the file if needed.
     public struct AllocationMode: OptionSet, Sendable, Hashable {
+        /// The FALLOC_FL_* bits passed to fallocate(2).
         public let rawValue: Int32
+        /// The mode with these FALLOC_FL_* bits; the kernel rejects combinations it does not
+        /// support (EINVAL, EOPNOTSUPP).
         public init(rawValue: Int32) { self.rawValue = rawValue }
 
         /// FALLOC_FL_KEEP_SIZE: allocate without changing the file's size.

@@ -3,14 +3,21 @@
 // path: return, throw, cancellation.
 
 import Glibc
+import SystemPackage  // swift-system's `~=` for `catch Errno.x` (URing re-exports only the types)
 
 extension File {
     /// Opens `path` through the ring. Every descriptor is opened with O_CLOEXEC.
     ///
     /// - Parameters:
+    ///   - path: the file; a relative path is resolved from `directory`, or from the
+    ///     current working directory when `directory` is nil.
     ///   - mode: read, write, or both.
     ///   - options: O_CREAT, O_TRUNC, O_APPEND, O_DIRECT, ... as swift-system's OpenOptions.
     ///   - permissions: the mode of a file that `.create` makes; required with `.create`.
+    ///   - directory: an open directory that a relative `path` starts from (openat(2)'s
+    ///     `dirfd`); the caller keeps owning it.
+    /// - Returns: the open file, which the caller owns: close it with `close()` (a File
+    ///   released unclosed closes its descriptor when it is freed).
     /// - Throws: `URingError.invalidArgument` for an empty path or `.create` without
     ///   permissions; the kernel's `Errno` (ENOENT, EACCES, EISDIR, ...) otherwise.
     public static func open(
@@ -57,8 +64,14 @@ extension File {
     /// descriptor is opened with O_CLOEXEC.
     ///
     /// - Parameters:
+    ///   - path: a relative path to resolve from `directory`.
+    ///   - mode: read, write, or both.
+    ///   - options: O_CREAT, O_TRUNC, O_APPEND, O_DIRECT, ... as swift-system's OpenOptions.
+    ///   - permissions: the mode of a file that `.create` makes; required with `.create`.
     ///   - directory: an open directory; `path` is resolved from it, as with `relativeTo`.
+    ///     The caller keeps owning it.
     ///   - followSymlinks: whether symbolic links that stay beneath `directory` are followed.
+    /// - Returns: the open file, owned by the caller as with `open(_:_:options:permissions:relativeTo:)`.
     /// - Throws: `URingError.invalidArgument` for an empty path or `.create` without
     ///   permissions; `PathError` with reason `.escapesDirectory` (errno EXDEV) when
     ///   resolving `path` would leave `directory`, or `.symbolicLinkRefused` (errno ELOOP)

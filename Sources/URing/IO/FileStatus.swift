@@ -11,13 +11,21 @@ import Glibc
 public struct FileStatus: Sendable, Hashable {
     /// What kind of file it is (the S_IFMT bits of the mode).
     public enum FileType: Sendable, Hashable {
+        /// A regular file (S_IFREG).
         case regular
+        /// A directory (S_IFDIR).
         case directory
+        /// A symbolic link (S_IFLNK); seen only when links are not followed.
         case symbolicLink
+        /// A named pipe (S_IFIFO).
         case fifo
+        /// A Unix-domain socket file (S_IFSOCK).
         case socket
+        /// A character device (S_IFCHR), such as /dev/null.
         case characterDevice
+        /// A block device (S_IFBLK), such as a disk.
         case blockDevice
+        /// A type this enum does not name, or none reported.
         case unknown
 
         init(mode: UInt32) {
@@ -36,13 +44,17 @@ public struct FileStatus: Sendable, Hashable {
 
     /// Size in bytes (0 for many /proc and /sys files, whose contents are made on read).
     public var size: Int64
+    /// What kind of file it is.
     public var type: FileType
     /// The permission bits, including set-user-ID, set-group-ID and sticky.
     public var permissions: FilePermissions
     /// Number of hard links.
     public var linkCount: Int
+    /// The owner's user ID.
     public var userID: UInt32
+    /// The owning group's ID.
     public var groupID: UInt32
+    /// The inode number, unique within `device`.
     public var inode: UInt64
     /// The device holding the file, encoded as stat(2)'s `st_dev`.
     public var device: UInt64

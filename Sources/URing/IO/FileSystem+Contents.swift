@@ -9,7 +9,9 @@
 extension FileSystem {
     /// How `write(contentsOf:to:)` opens its file.
     public struct WriteOptions: OptionSet, Sendable, Hashable {
+        /// The options' bits (this type's own, not O_* values).
         public let rawValue: Int
+        /// The options whose bits are set in `rawValue`.
         public init(rawValue: Int) { self.rawValue = rawValue }
 
         /// Fail with EEXIST instead of replacing an existing file (O_EXCL).

@@ -10,6 +10,7 @@
 // descriptor, run in place), whatever the umask.
 
 import Glibc
+import SystemPackage  // swift-system's `~=` for `catch Errno.x` (URing re-exports only the types)
 
 extension FileSystem {
     /// The bytes each read of the buffered copy moves.

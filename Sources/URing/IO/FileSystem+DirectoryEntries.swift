@@ -44,11 +44,14 @@ extension FileSystem {
 /// The entries of one directory, read in batches as they are iterated
 /// (`FileSystem.contentsOfDirectory(at:)`). Each iterator opens the directory anew.
 public struct DirectoryEntries: AsyncSequence, Sendable {
+    /// Each element is one entry of the directory.
     public typealias Element = DirectoryEntry
 
     /// The directory listed.
     public let path: FilePath
 
+    /// A new iterator, which opens the directory on its first `next()` and closes it at
+    /// the end, on an error, or when released.
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(path: path)
     }

@@ -60,6 +60,8 @@ public struct PathError: Error, Sendable, Hashable, CustomStringConvertible {
         self.errno = errno
     }
 
+    /// The path and what was wrong with it, as "/etc/big: the file holds more than the 1024
+    /// bytes allowed".
     public var description: String {
         switch reason {
         case .fileTooLarge(let maximumSize):

@@ -12,7 +12,12 @@ import Glibc
 public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
     /// The address family.
     public enum Family: Sendable, Hashable {
-        case ipv4, ipv6, unix
+        /// An IPv4 address and port (AF_INET).
+        case ipv4
+        /// An IPv6 address, port and scope (AF_INET6).
+        case ipv6
+        /// A Unix-domain socket path (AF_UNIX).
+        case unix
     }
 
     struct IPv6Bytes: Hashable, Sendable {
@@ -88,6 +93,7 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         SocketAddress(storage: .ipv6(address: IPv6Bytes(high: 0, low: UInt64(1).bigEndian), port: UInt16(clamping: port).bigEndian, scopeID: 0))
     }
 
+    /// Whether this is an IPv4, IPv6 or Unix-domain address.
     public var family: Family {
         switch storage {
         case .ipv4: return .ipv4

@@ -27,6 +27,7 @@ extension TCPListener {
         /// Whether an episode is going on (the latest accept failed).
         public var isBackingOff = false
 
+        /// Counters at zero, as a new listener has them.
         public init() {}
     }
 

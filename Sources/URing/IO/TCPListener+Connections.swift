@@ -14,21 +14,33 @@ extension TCPListener {
     /// Iterate it from one task at a time; each `makeAsyncIterator()` is its own accept.
     public var connections: Connections { Connections(socket: socket, recovery: recovery) }
 
+    /// The connections a listener accepts, as an `AsyncSequence` (`TCPListener.connections`).
+    /// It ends (nil) when the listener is closed; transient accept errors such as EMFILE do
+    /// not end it. Deadlines do not apply to it: cancel the iterating task instead.
     public struct Connections: AsyncSequence, Sendable {
+        /// Each element is an accepted connection, owned by the consumer (close it).
         public typealias Element = TCPStream
+        /// What `next()` throws: `CancellationError`, `URingError.shutdown`, or the `Errno`
+        /// of a programming error (EBADF, EINVAL, ENOTSOCK, EOPNOTSUPP).
         public typealias Failure = any Error
 
         let socket: Socket
         let recovery: AcceptRecovery
 
+        /// A new iterator with an accept of its own, armed by its first `next()`. Releasing the
+        /// iterator (or ending the iteration) cancels that accept and closes connections that
+        /// arrive after it.
         public func makeAsyncIterator() -> Iterator {
             let recovery = recovery
             let accept = MultishotAccept(descriptor: socket.descriptor, uses: socket.uses) { recovery.isClosing }
             return Iterator(accept, recovery: recovery)
         }
 
+        /// Iterates one multishot accept. Use it from one task at a time.
         public final class Iterator: AsyncIteratorProtocol, Sendable {
+            /// An accepted connection, owned by the consumer.
             public typealias Element = TCPStream
+            /// What `next()` throws (see `Connections.Failure`).
             public typealias Failure = any Error
 
             private let accept: MultishotAccept

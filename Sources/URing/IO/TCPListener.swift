@@ -26,6 +26,8 @@ public final class TCPListener: Sendable {
     /// Binds to `address` and listens.
     ///
     /// - Parameters:
+    ///   - address: where to listen: an IP address and port (port 0: the kernel picks
+    ///     one, see `localAddress`), or a Unix path (the socket file must not exist yet).
     ///   - backlog: connections the kernel queues before they are accepted (listen(2),
     ///     capped by net.core.somaxconn).
     ///   - reuseAddress: SO_REUSEADDR (IP only): rebind while old connections linger in TIME_WAIT.

@@ -18,6 +18,7 @@ public final class TCPStream: Sendable {
         case read
         /// No more sending: the peer's receives return 0 (EOF) once it has read everything.
         case write
+        /// Both: shutdown(2) with SHUT_RDWR.
         case both
 
         var how: Int32 {

@@ -3,13 +3,17 @@
 import CLiburing
 
 /// One CQE: what the kernel reported for the submission tagged `userData`.
+@_spi(URingInternals)
 public struct Completion: Sendable, Equatable {
+    /// The tag of the submission this completes (`SubmissionEntry.userData`), or liburing's
+    /// own LIBURING_UDATA_TIMEOUT.
     public var userData: UInt64
     /// The operation's result: a count or fd when non-negative, a negated errno otherwise.
     public var result: Int32
     /// IORING_CQE_F_* bits.
     public var flags: UInt32
 
+    /// A completion with these fields, as the kernel would post it (for tests and the emulator).
     public init(userData: UInt64, result: Int32, flags: UInt32) {
         self.userData = userData
         self.result = result

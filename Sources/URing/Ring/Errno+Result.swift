@@ -6,7 +6,7 @@
 
 extension Errno {
     /// The error a negative io_uring result stands for; `nil` for a non-negative result.
-    @inlinable
+    @_spi(URingInternals) @inlinable
     public init?(uringResult result: Int32) {
         guard result < 0 else { return nil }
         self.init(rawValue: -result)
@@ -14,7 +14,6 @@ extension Errno {
 }
 
 /// Returns `result` if it is non-negative, else throws the `Errno` it encodes.
-@inlinable
 @discardableResult
 func checkedResult(_ result: Int32) throws(Errno) -> Int32 {
     if let error = Errno(uringResult: result) { throw error }

@@ -13,6 +13,10 @@ extension Ring {
         try checkedResult(io_uring_register_files(ring, raw, UInt32(raw.count)))
     }
 
+    /// Removes the file table `registerFiles` installed.
+    ///
+    /// - Throws: the kernel's `Errno` (ENXIO when no table is registered); EINVAL on an
+    ///   emulated ring, which has no registrations.
     public mutating func unregisterFiles() throws(Errno) {
         try refuseIfEmulated()
         try checkedResult(io_uring_unregister_files(ring))
@@ -25,6 +29,11 @@ extension Ring {
         try checkedResult(io_uring_register_buffers(ring, iovecs, UInt32(iovecs.count)))
     }
 
+    /// Removes the buffers `registerBuffers` installed; their memory is the caller's again
+    /// once this returns.
+    ///
+    /// - Throws: the kernel's `Errno` (ENXIO when none are registered); EINVAL on an emulated
+    ///   ring, which has no registrations.
     public mutating func unregisterBuffers() throws(Errno) {
         try refuseIfEmulated()
         try checkedResult(io_uring_unregister_buffers(ring))

@@ -45,8 +45,11 @@ public struct RingStatistics: Sendable, Equatable {
 }
 
 /// IORING_FEAT_* bits the kernel reported at setup.
+@_spi(URingInternals)
 public struct RingFeatures: OptionSet, Sendable {
+    /// The IORING_FEAT_* bits, as io_uring_params.features holds them.
     public let rawValue: UInt32
+    /// The features whose IORING_FEAT_* bits are set in `rawValue`.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// CQEs that do not fit are kept by the kernel, not dropped (Linux 5.5).
@@ -60,6 +63,7 @@ public struct RingFeatures: OptionSet, Sendable {
 }
 
 /// An io_uring instance owned by one thread.
+@_spi(URingInternals)
 public struct Ring: ~Copyable {
     // Safety: allocated once in init and freed in deinit; liburing keeps pointers into
     // the mmapped rings inside it, so it lives on the heap where it never moves.
@@ -75,6 +79,8 @@ public struct Ring: ~Copyable {
     /// down, when no pending operation can write it any more.
     public let pinnedScratch: UnsafeMutableRawBufferPointer
 
+    /// What the kernel said it supports when the ring was set up (an emulated ring reports
+    /// `noDrop` and `stableSubmission`, which it honours).
     public let features: RingFeatures
     /// The options in effect: those asked for, with the setup flags the kernel refused
     /// turned off (`droppedSetupFlags`).
@@ -84,7 +90,9 @@ public struct Ring: ~Copyable {
     /// Flags asked for that the kernel rejected (EINVAL: older than the flag), so setup
     /// went on without them. A dropped DEFER_TASKRUN is replaced by COOP_TASKRUN.
     public let droppedSetupFlags: RingSetupFlags
+    /// The submission queue's size as the kernel set it up (it rounds up to a power of two).
     public let submissionQueueEntries: UInt32
+    /// The completion queue's size as the kernel set it up.
     public let completionQueueEntries: UInt32
     private var counters = RingStatistics()
     /// Set by an EBADR from io_uring_enter, cleared by `takeCompletionsDropped()`.

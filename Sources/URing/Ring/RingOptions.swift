@@ -11,6 +11,7 @@ extension Errno {
 }
 
 /// Setup parameters for a `Ring`.
+@_spi(URingInternals)
 public struct RingOptions: Sendable {
     /// Submission queue entries; the kernel rounds up to a power of two (1...32768).
     public var submissionQueueEntries: UInt32
@@ -32,6 +33,8 @@ public struct RingOptions: Sendable {
     /// blocked. The Ring's API and its CQEs are the same; the setup flags are ignored.
     public var emulated: Bool
 
+    /// Options for a ring of `submissionQueueEntries` entries; every flag is off unless
+    /// asked for (the runtime asks for `singleIssuer` and one of the task-run modes).
     public init(
         submissionQueueEntries: UInt32 = 256,
         completionQueueEntries: UInt32? = nil,
@@ -76,18 +79,28 @@ public struct RingOptions: Sendable {
 
 /// IORING_SETUP_* flags a ring asks for or has.
 public struct RingSetupFlags: OptionSet, Sendable, Hashable, CustomStringConvertible {
+    /// The IORING_SETUP_* bits, as io_uring_params.flags holds them.
     public let rawValue: UInt32
+    /// The flags whose IORING_SETUP_* bits are set in `rawValue`.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
+    /// IORING_SETUP_CQSIZE: the completion queue has the size asked for, not twice the
+    /// submission queue's.
     public static let completionQueueSize = RingSetupFlags(rawValue: IORING_SETUP_CQSIZE)
+    /// IORING_SETUP_SQPOLL: a kernel thread polls the submission queue (the runtime never
+    /// asks for it).
     public static let submissionPoll = RingSetupFlags(rawValue: IORING_SETUP_SQPOLL)
-    /// Linux 5.18.
+    /// IORING_SETUP_SUBMIT_ALL (Linux 5.18): a batch goes on past an entry the kernel
+    /// cannot prepare (that entry completes with its error).
     public static let submitAll = RingSetupFlags(rawValue: IORING_SETUP_SUBMIT_ALL)
-    /// Linux 5.19.
+    /// IORING_SETUP_COOP_TASKRUN (Linux 5.19): completion work waits for the owner's next
+    /// kernel entry instead of interrupting it.
     public static let cooperativeTaskRun = RingSetupFlags(rawValue: IORING_SETUP_COOP_TASKRUN)
-    /// Linux 6.0.
+    /// IORING_SETUP_SINGLE_ISSUER (Linux 6.0): only the creating thread submits; another
+    /// thread's submit fails with EEXIST.
     public static let singleIssuer = RingSetupFlags(rawValue: IORING_SETUP_SINGLE_ISSUER)
-    /// Linux 6.1.
+    /// IORING_SETUP_DEFER_TASKRUN (Linux 6.1, with SINGLE_ISSUER): completion work runs
+    /// only when the owner enters the kernel to submit or wait.
     public static let deferTaskRun = RingSetupFlags(rawValue: IORING_SETUP_DEFER_TASKRUN)
 
     /// The flags a ring can do without, newest kernel first: the order in which setup
@@ -95,6 +108,8 @@ public struct RingSetupFlags: OptionSet, Sendable, Hashable, CustomStringConvert
     /// not know). Sizes and SQPOLL are never dropped.
     static let optional: [RingSetupFlags] = [.deferTaskRun, .singleIssuer, .cooperativeTaskRun, .submitAll]
 
+    /// The flags' kernel names without the prefix, as "[SUBMIT_ALL, SINGLE_ISSUER]"; "[]"
+    /// when empty.
     public var description: String {
         let names: [(RingSetupFlags, String)] = [
             (.completionQueueSize, "CQSIZE"), (.submissionPoll, "SQPOLL"), (.submitAll, "SUBMIT_ALL"),
@@ -109,6 +124,7 @@ public struct RingSetupFlags: OptionSet, Sendable, Hashable, CustomStringConvert
 /// flags, or `io_uring_enter` calls that fail
 /// with EINTR/EAGAIN/EBUSY (which the Ring must absorb) or EBADR (which it counts and
 /// reports through `takeCompletionsDropped()`) before reaching the kernel.
+@_spi(URingInternals)
 public struct RingFaults: Sendable {
     /// Setup fails with this errno instead of calling io_uring_setup.
     public var setupError: Errno?
@@ -123,6 +139,8 @@ public struct RingFaults: Sendable {
     /// Seed of the deterministic generator that picks the failing calls.
     public var seed: UInt64
 
+    /// Faults as given; the defaults inject nothing (a zero failure rate), so set the fields
+    /// the test needs.
     public init(
         setupError: Errno? = nil,
         rejectedSetupFlags: RingSetupFlags = [],

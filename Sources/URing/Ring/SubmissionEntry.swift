@@ -10,8 +10,11 @@ import CLiburing
 import Glibc
 
 /// IOSQE_* flags of a submission.
+@_spi(URingInternals)
 public struct SubmissionFlags: OptionSet, Sendable {
+    /// The IOSQE_* bits, as the SQE's `flags` byte holds them.
     public let rawValue: UInt8
+    /// The flags whose IOSQE_* bits are set in `rawValue`.
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// The fd is an index into the registered file table.
@@ -29,6 +32,7 @@ public struct SubmissionFlags: OptionSet, Sendable {
 }
 
 /// One submission queue entry, being prepared.
+@_spi(URingInternals)
 public struct SubmissionEntry {
     @usableFromInline let sqe: UnsafeMutablePointer<io_uring_sqe>
 
@@ -54,6 +58,7 @@ public struct SubmissionEntry {
 
     // MARK: Files
 
+    /// IORING_OP_NOP: completes with result 0 without doing anything.
     @inlinable public func nop() {
         io_uring_prep_nop(sqe)
     }
@@ -82,10 +87,14 @@ public struct SubmissionEntry {
         io_uring_prep_write_fixed(sqe, fd.rawValue, buffer.baseAddress, UInt32(buffer.count), offset, Int32(bufferIndex))
     }
 
+    /// readv(2) into the buffers `iovecs` describes, at `offset` (`UInt64.max`: the file's
+    /// current position). The iovec array and every buffer must stay valid until the CQE.
     @inlinable public func readv(_ fd: FileDescriptor, _ iovecs: UnsafeBufferPointer<iovec>, at offset: UInt64) {
         io_uring_prep_readv(sqe, fd.rawValue, iovecs.baseAddress, UInt32(iovecs.count), offset)
     }
 
+    /// writev(2) from the buffers `iovecs` describes, at `offset` (`UInt64.max`: the file's
+    /// current position). The iovec array and every buffer must stay valid until the CQE.
     @inlinable public func writev(_ fd: FileDescriptor, _ iovecs: UnsafeBufferPointer<iovec>, at offset: UInt64) {
         io_uring_prep_writev(sqe, fd.rawValue, iovecs.baseAddress, UInt32(iovecs.count), offset)
     }
@@ -95,6 +104,7 @@ public struct SubmissionEntry {
         io_uring_prep_fsync(sqe, fd.rawValue, dataOnly ? IORING_FSYNC_DATASYNC : 0)
     }
 
+    /// fallocate(2) with `mode` (FALLOC_FL_* bits) over `length` bytes from `offset`.
     @inlinable public func fallocate(_ fd: FileDescriptor, mode: Int32, offset: Int64, length: Int64) {
         io_uring_prep_fallocate(sqe, fd.rawValue, mode, off_t(offset), off_t(length))
     }
@@ -114,10 +124,14 @@ public struct SubmissionEntry {
         io_uring_prep_openat2(sqe, directory?.rawValue ?? AT_FDCWD, path, how)
     }
 
+    /// close(2) of `fd`; the CQE's result is close's (0, or -errno).
     @inlinable public func close(_ fd: FileDescriptor) {
         io_uring_prep_close(sqe, fd.rawValue)
     }
 
+    /// statx(2) of `path` (relative to `directory`, AT_FDCWD when nil), asking for `mask`
+    /// (STATX_*) with `flags` (AT_*); the kernel writes `result`, which must stay valid (as
+    /// must `path`) until the CQE.
     @inlinable public func statx(
         _ path: UnsafePointer<CChar>, relativeTo directory: FileDescriptor?, flags: Int32, mask: UInt32,
         into result: UnsafeMutablePointer<statx>
@@ -125,10 +139,14 @@ public struct SubmissionEntry {
         io_uring_prep_statx(sqe, directory?.rawValue ?? AT_FDCWD, path, flags, mask, result)
     }
 
+    /// unlinkat(2) of `path` (relative to `directory`, AT_FDCWD when nil); `flags`
+    /// AT_REMOVEDIR removes a directory. `path` must stay valid until the CQE.
     @inlinable public func unlinkat(_ path: UnsafePointer<CChar>, relativeTo directory: FileDescriptor?, flags: Int32) {
         io_uring_prep_unlinkat(sqe, directory?.rawValue ?? AT_FDCWD, path, flags)
     }
 
+    /// renameat2(2) of `oldPath` to `newPath` (each relative to its directory, AT_FDCWD
+    /// when nil); `flags` takes RENAME_* bits. Both paths must stay valid until the CQE.
     @inlinable public func renameat(
         _ oldPath: UnsafePointer<CChar>, relativeTo oldDirectory: FileDescriptor?,
         to newPath: UnsafePointer<CChar>, relativeTo newDirectory: FileDescriptor?, flags: UInt32
@@ -137,6 +155,8 @@ public struct SubmissionEntry {
             sqe, oldDirectory?.rawValue ?? AT_FDCWD, oldPath, newDirectory?.rawValue ?? AT_FDCWD, newPath, flags)
     }
 
+    /// mkdirat(2) of `path` (relative to `directory`, AT_FDCWD when nil) with `mode`, which
+    /// the process umask narrows. `path` must stay valid until the CQE.
     @inlinable public func mkdirat(_ path: UnsafePointer<CChar>, relativeTo directory: FileDescriptor?, mode: mode_t) {
         io_uring_prep_mkdirat(sqe, directory?.rawValue ?? AT_FDCWD, path, mode)
     }
@@ -178,6 +198,10 @@ public struct SubmissionEntry {
 
     // MARK: Sockets
 
+    /// accept4(2) on the listening socket `fd` with `flags` (SOCK_CLOEXEC, ...); the CQE's
+    /// result is the new descriptor. `address` and `length` (both nil, or both valid until
+    /// the last CQE) receive the peer's address. With `multishot` (Linux 5.19) one entry
+    /// accepts until cancelled, posting a CQE with IORING_CQE_F_MORE per connection.
     @inlinable public func accept(
         _ fd: FileDescriptor, address: UnsafeMutablePointer<sockaddr>?, length: UnsafeMutablePointer<socklen_t>?,
         flags: Int32, multishot: Bool = false
@@ -189,6 +213,8 @@ public struct SubmissionEntry {
         }
     }
 
+    /// connect(2) of the socket `fd` to `address` (`length` bytes), which must stay valid
+    /// until the CQE.
     @inlinable public func connect(_ fd: FileDescriptor, address: UnsafePointer<sockaddr>, length: socklen_t) {
         io_uring_prep_connect(sqe, fd.rawValue, address, length)
     }
@@ -204,14 +230,20 @@ public struct SubmissionEntry {
         }
     }
 
+    /// send(2) of `buffer` on the socket `fd` with `flags` (MSG_*); the CQE's result is the
+    /// byte count sent, which may be short. `buffer` must stay valid until the CQE.
     @inlinable public func send(_ fd: FileDescriptor, from buffer: UnsafeRawBufferPointer, flags: Int32) {
         io_uring_prep_send(sqe, fd.rawValue, buffer.baseAddress, buffer.count, flags)
     }
 
+    /// recvmsg(2) on the socket `fd` into what `message` describes; `message`, its iovecs,
+    /// buffers and address storage must stay valid until the CQE.
     @inlinable public func recvmsg(_ fd: FileDescriptor, _ message: UnsafeMutablePointer<msghdr>, flags: UInt32) {
         io_uring_prep_recvmsg(sqe, fd.rawValue, message, flags)
     }
 
+    /// sendmsg(2) on the socket `fd` of what `message` describes; `message`, its iovecs,
+    /// buffers and address must stay valid until the CQE.
     @inlinable public func sendmsg(_ fd: FileDescriptor, _ message: UnsafePointer<msghdr>, flags: UInt32) {
         io_uring_prep_sendmsg(sqe, fd.rawValue, message, flags)
     }

@@ -21,6 +21,7 @@ public enum URingError: Error, Sendable, Equatable, CustomStringConvertible {
     /// submitting; a device with 4096-byte blocks reports it through the kernel).
     case misalignedDirectIO(address: UInt, count: Int, offset: UInt64)
 
+    /// A one-line account of the failure, as "invalid argument: ...".
     public var description: String {
         switch self {
         case .invalidArgument(let detail): return "invalid argument: \(detail)"

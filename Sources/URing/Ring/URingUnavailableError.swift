@@ -30,13 +30,18 @@ public struct URingUnavailableError: Error, Sendable, Equatable, CustomStringCon
         case other
     }
 
+    /// The cause, classified from `errno`.
     public let reason: Reason
+    /// The error io_uring setup returned.
     public let errno: Errno
     /// `kernel.io_uring_disabled` as read at the time of failure (0, 1, 2), if readable.
     public var ioUringDisabledSysctl: Int? { access.disabled }
     /// What the system said about who may use io_uring, read at the time of failure.
     let access: IOURingAccess
 
+    /// The error for a setup that failed with `errno`, classified into a `Reason`; the
+    /// current process's groups and capabilities, and the sysctl value given (read now by
+    /// default), choose the explanation in `description`.
     public init(errno: Errno, ioUringDisabledSysctl: Int? = URingUnavailableError.readIOUringDisabledSysctl()) {
         var access = IOURingAccess.current()
         access.disabled = ioUringDisabledSysctl
@@ -58,6 +63,9 @@ public struct URingUnavailableError: Error, Sendable, Equatable, CustomStringCon
         }
     }
 
+    /// "io_uring is unavailable: " with the cause and what to change (seccomp profile,
+    /// sysctl and group, kernel, locked-memory limit, descriptor limit), written for the person
+    /// deploying the program.
     public var description: String {
         "io_uring is unavailable: " + Self.cause(reason: reason, errno: errno, access: access)
     }

@@ -40,6 +40,7 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         /// leaves `backend` at `.automatic`: `automatic`, `io_uring` or `fallback`.
         public static let environmentVariable = "SWIFT_URING_BACKEND"
 
+        /// The name `SWIFT_URING_BACKEND` takes for it: `automatic`, `io_uring`, `fallback`.
         public var description: String { rawValue }
     }
 
@@ -54,8 +55,8 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         /// Use IORING_SETUP_DEFER_TASKRUN (Linux 6.1): completion work runs only when
         /// the worker polls or parks.
         public var deferTaskRun: Bool
-        /// Faults injected into every ring (tests only).
-        public var ringFaults: RingFaults?
+        /// Faults injected into every ring (tests only; SPI, as the ring layer is).
+        @_spi(URingInternals) public var ringFaults: RingFaults?
         /// Each worker ring's provided-buffer pool for multishot stream receives, set up
         /// on a ring's first receive (`count` 0 turns multishot receives off).
         public var receiveBufferPool = ReceiveBufferPoolConfiguration()
@@ -70,12 +71,30 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         /// Where stall reports go.
         public var logger = Logger(label: "swift-uring.executor")
 
+        /// A configuration; the values are checked when the runtime starts, where an invalid one
+        /// makes `URingRuntime.init` throw (`URingExecutorError` for workers and queue capacity,
+        /// `URingError.invalidArgument` for ring entries outside 2...32768). `stallThreshold`,
+        /// `logger` and `receiveBufferPool` keep their defaults; set them on the value.
         public init(
             workers: Int = URingExecutor.defaultWorkerCount,
             ringEntries: UInt32 = 256,
             queueCapacity: Int = 256,
             deferTaskRun: Bool = false,
-            ringFaults: RingFaults? = nil,
+            backend: Backend = .automatic
+        ) {
+            self.init(
+                workers: workers, ringEntries: ringEntries, queueCapacity: queueCapacity, deferTaskRun: deferTaskRun,
+                ringFaults: nil, backend: backend)
+        }
+
+        /// A configuration whose rings inject `ringFaults` (tests only). `ringFaults` has no
+        /// default, so a call without it always picks the public initializer.
+        @_spi(URingInternals) public init(
+            workers: Int = URingExecutor.defaultWorkerCount,
+            ringEntries: UInt32 = 256,
+            queueCapacity: Int = 256,
+            deferTaskRun: Bool = false,
+            ringFaults: RingFaults?,
             backend: Backend = .automatic
         ) {
             self.workers = workers
@@ -106,6 +125,8 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
 
     /// The executor that runs this runtime's tasks.
     public let executor: URingExecutor
+    /// The configuration the runtime was started with, as given (`backend` tells which
+    /// backend `.automatic` chose; `DriverStatistics.ring` which ring flags the kernel granted).
     public let configuration: Configuration
     let drivers: [CompletionDriver]
     /// The backend in use: `.ioURing` or `.fallback` (never `.automatic`).

@@ -55,8 +55,11 @@ public struct URingRuntimeFactory: ExecutorFactory {
         }
     }()
 
+    /// The platform's main executor: top-level code and the main actor stay on the main
+    /// thread.
     public static var mainExecutor: any MainExecutor { PlatformExecutorFactory.mainExecutor }
 
+    /// The executor of `shared`, created on first use (before `main` runs).
     public static var defaultExecutor: any TaskExecutor { shared.executor }
 
     private static func environment(_ name: String) -> String? {

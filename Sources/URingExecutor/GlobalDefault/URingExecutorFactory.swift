@@ -31,7 +31,10 @@ public struct URingExecutorFactory: ExecutorFactory {
         }
     }()
 
+    /// The platform's main executor: top-level code and the main actor stay on the main
+    /// thread.
     public static var mainExecutor: any MainExecutor { PlatformExecutorFactory.mainExecutor }
 
+    /// `shared`, created on first use (before `main` runs).
     public static var defaultExecutor: any TaskExecutor { shared }
 }

@@ -32,5 +32,6 @@ public struct ExecutorMetrics: Sendable, Equatable {
     /// Jobs forwarded to the fallback executor because they arrived after `shutdown()` began.
     public var forwardedAfterShutdown: UInt64 = 0
 
+    /// All counters at zero.
     public init() {}
 }

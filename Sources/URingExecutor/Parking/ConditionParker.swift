@@ -28,6 +28,8 @@ public final class ConditionParker: Parker, @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
 
+    /// A parker in the empty state (no unpark pending). Stops the program if the pthread
+    /// mutex or condition variable cannot be created.
     public init() {
         mutex = .allocate(capacity: 1)
         condition = .allocate(capacity: 1)
@@ -47,6 +49,8 @@ public final class ConditionParker: Parker, @unchecked Sendable {
         mutex.deallocate()
     }
 
+    /// Sleeps on the condition variable until `unpark()` (also one that came since the last
+    /// `park` returned) or `deadline` (CLOCK_MONOTONIC; nil: no limit). Owner thread only.
     public func park(deadline: ContinuousClock.Instant?) {
         if state.compareExchange(expected: Self.notified, desired: Self.empty, ordering: .acquiring).exchanged {
             return
@@ -79,8 +83,11 @@ public final class ConditionParker: Parker, @unchecked Sendable {
         }
     }
 
+    /// Does nothing: this parker has no event source to poll.
     public func poll() {}
 
+    /// Wakes the owner if it sleeps, or makes its next `park` return at once. One atomic
+    /// swap when the owner is not parked; safe from any thread.
     public func unpark() {
         switch state.exchange(Self.notified, ordering: .acquiringAndReleasing) {
         case Self.empty, Self.notified:

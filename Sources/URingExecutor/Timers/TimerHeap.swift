@@ -6,6 +6,10 @@
 
 import Synchronization
 
+/// The standalone `JobTimers`: `Task.sleep` jobs in a min-heap by deadline, behind one
+/// lock, with the earliest deadline mirrored in an atomic so workers check for due timers
+/// without locking. Jobs with equal deadlines fire in the order they were scheduled. The
+/// executor's default when no runtime supplies ring timers.
 public final class TimerHeap: JobTimers {
     private struct Entry: Comparable {
         var deadline: Int64
@@ -30,6 +34,7 @@ public final class TimerHeap: JobTimers {
     private let state = ThreadLock(State())
     private let earliest = Atomic<Int64>(.max)
 
+    /// An empty heap.
     public init() {}
 
     /// Number of pending timers.
@@ -43,6 +48,8 @@ public final class TimerHeap: JobTimers {
         origin.advanced(by: .nanoseconds(offset))
     }
 
+    /// Keeps `job` until `deadline`; true when `deadline` is now the earliest pending one (the
+    /// executor then wakes a worker to watch it). Any thread.
     public func schedule(_ job: UnownedJob, at deadline: ContinuousClock.Instant) -> Bool {
         let entry = offset(of: deadline)
         return state.withLock { state in
@@ -55,11 +62,15 @@ public final class TimerHeap: JobTimers {
         }
     }
 
+    /// The earliest pending deadline, or nil when empty: one atomic load.
     public var nextDeadline: ContinuousClock.Instant? {
         let value = earliest.load(ordering: .sequentiallyConsistent)
         return value == .max ? nil : instant(at: value)
     }
 
+    /// Removes every job due at `now` and passes each to `fire`, earliest first, after the
+    /// lock is released (so `fire` may enqueue or schedule). Returns at once, without the
+    /// lock, when nothing is due.
     public func fireDue(now: ContinuousClock.Instant, _ fire: (UnownedJob) -> Void) {
         let limit = offset(of: now)
         if earliest.load(ordering: .acquiring) > limit { return }
@@ -73,6 +84,8 @@ public final class TimerHeap: JobTimers {
         for job in due { fire(job) }
     }
 
+    /// Removes every pending job and returns it with its deadline, earliest first (for
+    /// `shutdown()`, which hands them on with the deadlines intact).
     public func removeAll() -> [(job: UnownedJob, deadline: ContinuousClock.Instant)] {
         let entries = state.withLock { state in
             var ordered: [Entry] = []

@@ -14,7 +14,7 @@
 //   SWIFT_URING_BACKEND=io_uring where io_uring is blocked).
 
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 enum IOURingAvailability {
     /// Why a bare io_uring cannot be set up in this process, or nil if it can.

@@ -1,7 +1,7 @@
 // Synchronous helpers for driving a bare Ring in tests.
 
 import Testing
-import URing
+@_spi(URingInternals) import URing
 
 struct RingWaitTimedOut: Error {
     let wanted: Int
