@@ -76,6 +76,7 @@ extension File {
 /// A file's bytes as chunks (`File.readChunks(chunkSize:range:)`). Each iterator reads
 /// the range anew.
 public struct FileChunks: AsyncSequence, Sendable {
+    /// Each element is one chunk: `chunkSize` bytes, fewer for the last one.
     public typealias Element = [UInt8]
 
     /// The largest chunk `readChunks` accepts.
@@ -85,6 +86,7 @@ public struct FileChunks: AsyncSequence, Sendable {
     let chunkSize: Int
     let range: Range<Int64>
 
+    /// A new iterator, which starts reading at the range's start on its first `next()`.
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(file: file, chunkSize: chunkSize, next: range.lowerBound, end: range.upperBound)
     }

@@ -35,11 +35,13 @@ extension TCPStream {
 
 /// A stream's inbound bytes as chunks (`TCPStream.inboundChunks(maximumChunkSize:)`).
 public struct InboundChunks: AsyncSequence, Sendable {
+    /// Each element is the bytes one receive brought, at most `maximumChunkSize`.
     public typealias Element = [UInt8]
 
     let stream: TCPStream
     let maximumChunkSize: Int
 
+    /// A new iterator over the stream's next bytes (iterators share the one stream).
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(stream: stream, maximumChunkSize: maximumChunkSize)
     }
