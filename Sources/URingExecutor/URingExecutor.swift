@@ -351,23 +351,23 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
     public var metrics: ExecutorMetrics {
         var metrics = ExecutorMetrics()
         for worker in workers {
-            let counters = worker.counters
-            metrics.jobsRun += counters.jobsRun.load(ordering: .relaxed)
-            metrics.lifoHits += counters.lifoHits.load(ordering: .relaxed)
-            metrics.yieldsRequeued += counters.yieldsRequeued.load(ordering: .relaxed)
-            metrics.steals += counters.steals.load(ordering: .relaxed)
-            metrics.stolenJobs += counters.stolenJobs.load(ordering: .relaxed)
-            metrics.parks += counters.parks.load(ordering: .relaxed)
-            metrics.injectionPops += counters.injectionPops.load(ordering: .relaxed)
-            metrics.overflowedJobs += counters.overflowedJobs.load(ordering: .relaxed)
-            metrics.polls += counters.polls.load(ordering: .relaxed)
-            metrics.timersFired += counters.timersFired.load(ordering: .relaxed)
-            metrics.stalls += counters.stalls.load(ordering: .relaxed)
+            worker.counters.add(to: &metrics)
         }
         metrics.notifications = notifications.load(ordering: .relaxed)
         metrics.remoteEnqueues = remoteEnqueues.load(ordering: .relaxed)
         metrics.forwardedAfterShutdown = forwardedAfterShutdown.load(ordering: .relaxed)
         return metrics
+    }
+
+    /// Each worker's own counters, in worker order (a relaxed read of each; the counters
+    /// that belong to no worker, `notifications`, `remoteEnqueues` and
+    /// `forwardedAfterShutdown`, are 0 here).
+    public var metricsPerWorker: [ExecutorMetrics] {
+        workers.map { worker in
+            var metrics = ExecutorMetrics()
+            worker.counters.add(to: &metrics)
+            return metrics
+        }
     }
 
     /// A one-line picture of the scheduler, for test diagnostics.
