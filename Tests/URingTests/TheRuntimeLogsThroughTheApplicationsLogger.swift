@@ -100,6 +100,25 @@ struct TheRuntimeLogsThroughTheApplicationsLogger {
         }
     }
 
+    @Test("reports still held when the process exits are logged at exit, through the handler bootstrapped by then")
+    func heldReportsAreLoggedAtExit() async {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            guard let runtime = try? URingRuntime(
+                failingIOURingConfiguration(), isProcessDefault: true, heldReportsDelay: .seconds(3_600)),
+                  runtime.backend == .fallback
+            else { loggingChildFails("no fallback") }
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.metadata = ["bootstrapped": "yes"]
+                return handler
+            }
+            exit(0)
+        }
+        let output = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(output.contains(fallbackWarning), "child's stderr: \(output)")
+        #expect(output.contains("bootstrapped=yes"), "child's stderr: \(output)")
+    }
+
     @Test("useLogger hands the process-default runtime's held warning, and later reports, to that logger")
     func useLoggerTakesTheHeldWarning() async {
         await #expect(processExitsWith: .success) {

@@ -188,6 +188,7 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
             DispatchQueue.global().asyncAfter(deadline: .now() + heldReportsDelay) {
                 reports.releaseHeldReports()
             }
+            HeldReportsAtExit.add(reports)
         }
         RuntimeRegistry.add(self)
     }
@@ -309,6 +310,24 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         _ timeout: Duration, _ body: () async throws -> Result
     ) async rethrows -> Result {
         try await withDeadline(ContinuousClock.now + timeout, body)
+    }
+}
+
+/// Reports a process-default runtime still holds when the process exits (it ended within
+/// `heldReportsDelay` and handed no logger over) are logged at exit, not lost.
+enum HeldReportsAtExit {
+    private static let pending = ThreadLock<[ReportLogger]>([])
+    private static let registered: Void = {
+        atexit { HeldReportsAtExit.releaseAll() }
+    }()
+
+    static func add(_ reports: ReportLogger) {
+        _ = registered
+        pending.withLock { $0.append(reports) }
+    }
+
+    private static func releaseAll() {
+        for reports in pending.withLock({ $0 }) { reports.releaseHeldReports() }
     }
 }
 

@@ -19,8 +19,8 @@
 // error's message says why and what to do).
 // Logging: the runtime exists before `main` can call `LoggingSystem.bootstrap`, so it makes
 // no logger then; its reports (the fallback warning) wait until `main` hands one over with
-// `URingRuntimeFactory.shared.useLogger(_:)`, or one second, then go through the
-// LoggingSystem of that moment.
+// `URingRuntimeFactory.shared.useLogger(_:)`, or one second (or the exit, if sooner), then
+// go through the LoggingSystem of that moment.
 
 @_spi(ExperimentalCustomExecutors) import _Concurrency
 import Glibc
