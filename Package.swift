@@ -13,12 +13,25 @@ let package = Package(
         .library(name: "URing", targets: ["URing"]),
         .library(name: "URingExecutor", targets: ["URingExecutor"]),
     ],
+    // Optional integrations, off by default: their packages are resolved but neither built
+    // nor linked unless a dependent enables the trait.
+    traits: [
+        .trait(
+            name: "ServiceLifecycle",
+            description: "URingRuntime and TCPListenerService as swift-service-lifecycle Services"),
+        .trait(
+            name: "Metrics",
+            description: "URingRuntimeMetrics: the runtime's statistics as swift-metrics, per worker"),
+        .default(enabledTraits: []),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // The documentation plugin only (`swift package generate-documentation`); no
         // target depends on it, so nothing of it is built into the libraries.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -39,6 +52,10 @@ let package = Package(
                 "URingExecutor",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(
+                    name: "ServiceLifecycle", package: "swift-service-lifecycle",
+                    condition: .when(traits: ["ServiceLifecycle"])),
+                .product(name: "CoreMetrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
             ],
             // Async functions run on their caller's executor unless marked @concurrent:
             // an I/O call then costs no executor hop (swift_task_switch) on entry.
@@ -67,6 +84,10 @@ let package = Package(
             dependencies: [
                 "URing", "SchedulingScenarios", .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(
+                    name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle",
+                    condition: .when(traits: ["ServiceLifecycle"])),
+                .product(name: "MetricsTestKit", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
             ],
             swiftSettings: strict
         ),

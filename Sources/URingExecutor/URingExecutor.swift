@@ -40,8 +40,11 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
     public let timers: any JobTimers
     /// A job that keeps a worker busy longer than this is reported (nil: never).
     public let stallThreshold: Duration?
-    /// Where stall reports go.
-    public let logger: Logger
+    /// Where stall reports go: the logger given to `init` or `useLogger(_:)`, else a
+    /// `Logger(label: "swift-uring.executor")` made now.
+    public var logger: Logger { reports.current }
+    /// Where stall reports go (see ReportLogger); shared with a runtime that owns this executor.
+    package let reports: ReportLogger
     /// `stallThreshold` in nanoseconds; 0 when disabled.
     let stallThresholdNanoseconds: UInt64
     /// The fork generation this executor was created in (see ForkDetection).
@@ -83,7 +86,9 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
     ///   - stallThreshold: a job that keeps a worker busy for longer than this is reported
     ///     once, after it returns, as a warning on `logger` (metadata: `worker`,
     ///     `duration_ms`, `threshold_ms`) and counted in `metrics.stalls`; nil disables it.
-    ///   - logger: where stall reports go.
+    ///   - logger: where stall reports go; nil (the default) makes a
+    ///     `Logger(label: "swift-uring.executor")` for each report as it is logged, so an
+    ///     executor created before `LoggingSystem.bootstrap` still follows it.
     ///   - makeParker: creates worker `workerIndex`'s parker. It is called on that worker's
     ///     own thread, before the worker runs any job (so a parker may bind thread-affine
     ///     resources such as a SINGLE_ISSUER io_uring).
@@ -96,18 +101,21 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
         queueCapacity: Int = 256,
         timers: any JobTimers = TimerHeap(),
         stallThreshold: Duration? = .milliseconds(10),
-        logger: Logger = Logger(label: "swift-uring.executor"),
+        logger: Logger? = nil,
         makeParker: @escaping @Sendable (_ workerIndex: Int) throws -> any Parker = { _ in ConditionParker() }
     ) throws {
         try self.init(workers: workers, queueCapacity: queueCapacity, timers: timers,
-                      isProcessDefault: false, stallThreshold: stallThreshold, logger: logger,
-                      makeParker: makeParker)
+                      isProcessDefault: false, stallThreshold: stallThreshold,
+                      reports: ReportLogger(logger, label: Self.loggerLabel), makeParker: makeParker)
     }
+
+    /// The label of the logger stall reports go to when none was given.
+    public static let loggerLabel = "swift-uring.executor"
 
     package init(
         workers: Int, queueCapacity: Int, timers: any JobTimers, isProcessDefault: Bool,
         stallThreshold: Duration? = .milliseconds(10),
-        logger: Logger = Logger(label: "swift-uring.executor"),
+        reports: ReportLogger = ReportLogger(nil, label: URingExecutor.loggerLabel),
         makeParker: @escaping @Sendable (_ workerIndex: Int) throws -> any Parker
     ) throws {
         guard workers >= 1 else { throw URingExecutorError.invalidWorkerCount(workers) }
@@ -116,7 +124,7 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
         }
         self.stallThresholdNanoseconds = try StallClock.nanoseconds(stallThreshold)
         self.stallThreshold = stallThreshold
-        self.logger = logger
+        self.reports = reports
         self.forkGeneration = ForkDetection.executorCreated()
         self.workerCount = workers
         self.queueCapacity = queueCapacity
@@ -337,29 +345,33 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
         if watcher >= 0 { workers[watcher].parker.unpark() }
     }
 
+    /// Sends later stall reports to `logger`, for an executor created before the
+    /// application set up logging (the process default, which starts before `main`).
+    public func useLogger(_ logger: Logger) { reports.use(logger) }
+
     // MARK: Introspection
 
     /// Counters summed over all workers.
     public var metrics: ExecutorMetrics {
         var metrics = ExecutorMetrics()
         for worker in workers {
-            let counters = worker.counters
-            metrics.jobsRun += counters.jobsRun.load(ordering: .relaxed)
-            metrics.lifoHits += counters.lifoHits.load(ordering: .relaxed)
-            metrics.yieldsRequeued += counters.yieldsRequeued.load(ordering: .relaxed)
-            metrics.steals += counters.steals.load(ordering: .relaxed)
-            metrics.stolenJobs += counters.stolenJobs.load(ordering: .relaxed)
-            metrics.parks += counters.parks.load(ordering: .relaxed)
-            metrics.injectionPops += counters.injectionPops.load(ordering: .relaxed)
-            metrics.overflowedJobs += counters.overflowedJobs.load(ordering: .relaxed)
-            metrics.polls += counters.polls.load(ordering: .relaxed)
-            metrics.timersFired += counters.timersFired.load(ordering: .relaxed)
-            metrics.stalls += counters.stalls.load(ordering: .relaxed)
+            worker.counters.add(to: &metrics)
         }
         metrics.notifications = notifications.load(ordering: .relaxed)
         metrics.remoteEnqueues = remoteEnqueues.load(ordering: .relaxed)
         metrics.forwardedAfterShutdown = forwardedAfterShutdown.load(ordering: .relaxed)
         return metrics
+    }
+
+    /// Each worker's own counters, in worker order (a relaxed read of each; the counters
+    /// that belong to no worker, `notifications`, `remoteEnqueues` and
+    /// `forwardedAfterShutdown`, are 0 here).
+    public var metricsPerWorker: [ExecutorMetrics] {
+        workers.map { worker in
+            var metrics = ExecutorMetrics()
+            worker.counters.add(to: &metrics)
+            return metrics
+        }
     }
 
     /// A one-line picture of the scheduler, for test diagnostics.

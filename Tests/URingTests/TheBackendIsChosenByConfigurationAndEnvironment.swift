@@ -40,9 +40,10 @@ struct TheBackendIsChosenByConfigurationAndEnvironment {
     @Test("the fallback notice logs the first reason only, naming the cause and the switch")
     func noticeLogsOnce() {
         let messages = Shared<[String]>([])
-        let notice = FallbackNotice { message in messages.update { $0.append(message) } }
-        #expect(notice.report(URingUnavailableError(errno: .notPermitted, ioUringDisabledSysctl: 0)))
-        #expect(!notice.report(URingUnavailableError(errno: .noFunction, ioUringDisabledSysctl: 0)))
+        let notice = FallbackNotice()
+        let log: (String) -> Void = { message in messages.update { $0.append(message) } }
+        #expect(notice.report(URingUnavailableError(errno: .notPermitted, ioUringDisabledSysctl: 0), log: log))
+        #expect(!notice.report(URingUnavailableError(errno: .noFunction, ioUringDisabledSysctl: 0), log: log))
         #expect(messages.value.count == 1)
         let message = messages.value.first ?? ""
         #expect(message.contains("seccomp"))

@@ -98,7 +98,8 @@ final class AcceptRecovery: Sendable {
     func backOff(after error: Errno) async throws {
         let (delay, began) = failed(error)
         if began {
-            RuntimeRegistry.logger().warning(
+            RuntimeRegistry.reports().log(
+                .warning,
                 "accept on \(address) failed: \(error) (errno \(error.rawValue)); the listener keeps listening and retries after 10 ms, doubling up to 1 s, until an accept succeeds (logged once per episode)")
         }
         let deadline = ContinuousClock.now + delay

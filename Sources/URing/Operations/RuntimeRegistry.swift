@@ -3,7 +3,6 @@
 // several at once) or of the newest one alive. Runtimes register here when they start and
 // leave when they shut down; this layer knows them only as `RemoteDriverSource`.
 
-import Logging
 import URingExecutor
 
 /// What a runtime offers callers on threads that own no ring.
@@ -12,8 +11,9 @@ protocol RemoteDriverSource: AnyObject, Sendable {
     func nextDriverForRemoteCaller() -> CompletionDriver?
     /// Whether this runtime was created before a fork() and so has no threads here.
     var isForkedAway: Bool { get }
-    /// Where the runtime's reports go (`URingRuntime.Configuration.logger`).
-    var logger: Logger { get }
+    /// Where the runtime's reports go (`URingRuntime.Configuration.logger`, the logger
+    /// handed over with `useLogger`, or one made per report).
+    var reports: ReportLogger { get }
     /// Whether `driver` is one of this runtime's workers' drivers.
     func owns(_ driver: CompletionDriver) -> Bool
 }
@@ -29,16 +29,19 @@ enum RuntimeRegistry {
     static func remove(_ runtime: any RemoteDriverSource) { runtimes.withLock { $0.removeAll { $0 === runtime } } }
     static func newest() -> (any RemoteDriverSource)? { runtimes.withLock { $0.last } }
 
-    /// The logger of the runtime whose worker calls (else of the preferred or newest
-    /// runtime); swift-uring's own when no runtime runs.
-    static func logger() -> Logger {
+    /// The reports of the runtime whose worker calls (else of the preferred or newest
+    /// runtime); when no runtime runs, a logger made per report with swift-uring's label.
+    static func reports() -> ReportLogger {
         if let driver = CurrentDriver.driver,
            let runtime = runtimes.withLock({ $0.first { $0.owns(driver) } }) {
-            return runtime.logger
+            return runtime.reports
         }
-        if !ForkDetection.isForkedChild, let runtime = preferred ?? newest() { return runtime.logger }
-        return Logger(label: "swift-uring")
+        if !ForkDetection.isForkedChild, let runtime = preferred ?? newest() { return runtime.reports }
+        return withoutRuntime
     }
+
+    /// Where reports go when no runtime runs.
+    private static let withoutRuntime = ReportLogger(nil, label: "swift-uring")
 
     /// The driver that serves a caller on a thread that owns no ring: a worker of the
     /// preferred or newest runtime. Every remote start goes through here.

@@ -1,10 +1,7 @@
-// What the layers below the runtime may log through: its configured logger
-// (RuntimeRegistry.logger, used for reports such as a listener's accept errors).
-
-import Logging
+// What the layers below the runtime may log through: its reports' logger (the
+// configured one, one handed over with `useLogger`, or one made per report), reached
+// through RuntimeRegistry.reports by reports such as a listener's accept errors.
 
 extension URingRuntime {
-    var logger: Logger { configuration.logger }
-
     func owns(_ driver: CompletionDriver) -> Bool { drivers.contains { $0 === driver } }
 }

@@ -68,8 +68,17 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         /// warning on `logger` with the worker and the duration (nil: no reports). A
         /// worker that blocks stalls every task and I/O completion queued behind it.
         public var stallThreshold: Duration? = .milliseconds(10)
-        /// Where stall reports go.
-        public var logger = Logger(label: "swift-uring.executor")
+        /// Where the runtime's reports go: stalled workers, the fallback warning, a
+        /// listener's accept errors. Unless set, each report is logged on a
+        /// `Logger(label: "swift-uring")` made as it is logged (reading this property makes
+        /// one too), so the reports of a runtime created before `LoggingSystem.bootstrap`
+        /// (the process default) still go through the handler it installs.
+        public var logger: Logger {
+            get { givenLogger ?? Logger(label: URingRuntime.loggerLabel) }
+            set { givenLogger = newValue }
+        }
+        /// The logger set through `logger`, if any.
+        var givenLogger: Logger?
 
         /// A configuration; the values are checked when the runtime starts, where an invalid one
         /// makes `URingRuntime.init` throw (`URingExecutorError` for workers and queue capacity,
@@ -136,6 +145,10 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
     public let fallbackReason: URingUnavailableError?
     /// Whether this runtime is the process-wide default executor (`URingRuntimeFactory`).
     public let isProcessDefault: Bool
+    /// The label of the logger the runtime's reports go to when the configuration names none.
+    public static let loggerLabel = "swift-uring"
+    /// Where reports go (`Configuration.logger`, or `useLogger(_:)`); shared with the executor.
+    let reports: ReportLogger
     private let state = ThreadLock<(shutDown: Bool, nextRemote: Int)>((false, 0))
     /// Held for the whole of `shutdown()`.
     private let shutdownSequence = ThreadLock(())
@@ -151,43 +164,71 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
     }
 
     /// `isProcessDefault`: this runtime backs `URingRuntimeFactory` and lives as long as
-    /// the process (it cannot be shut down).
-    init(_ configuration: Configuration, isProcessDefault: Bool) throws {
+    /// the process (it cannot be shut down); it holds its reports for a logger to be handed
+    /// over for `heldReportsDelay`.
+    init(
+        _ configuration: Configuration, isProcessDefault: Bool,
+        heldReportsDelay: DispatchTimeInterval = URingRuntime.heldReportsDelay
+    ) throws {
         guard configuration.ringEntries >= 2 && configuration.ringEntries <= 32_768 else {
             throw URingError.invalidArgument("ringEntries must be 2...32768, not \(configuration.ringEntries)")
         }
         if let reason = configuration.receiveBufferPool.invalidReason { throw URingError.invalidArgument(reason) }
+        // The process default starts before `main` could set up logging: its reports wait
+        // for `useLogger(_:)` or, at the latest, `heldReportsDelay`.
+        let reports = ReportLogger(
+            configuration.givenLogger, label: Self.loggerLabel,
+            holdsReports: isProcessDefault && configuration.givenLogger == nil)
         let started: (URingExecutor, [CompletionDriver])
         switch try configuration.resolvedBackend() {
         case .ioURing:
-            started = try Self.start(configuration, emulated: false, isProcessDefault: isProcessDefault)
+            started = try Self.start(configuration, emulated: false, isProcessDefault: isProcessDefault, reports: reports)
             backend = .ioURing
             fallbackReason = nil
         case .fallback:
-            started = try Self.start(configuration, emulated: true, isProcessDefault: isProcessDefault)
+            started = try Self.start(configuration, emulated: true, isProcessDefault: isProcessDefault, reports: reports)
             backend = .fallback
             fallbackReason = nil
         case .automatic:
             do {
-                started = try Self.start(configuration, emulated: false, isProcessDefault: isProcessDefault)
+                started = try Self.start(configuration, emulated: false, isProcessDefault: isProcessDefault, reports: reports)
                 backend = .ioURing
                 fallbackReason = nil
             } catch let reason as URingUnavailableError {
-                started = try Self.start(configuration, emulated: true, isProcessDefault: isProcessDefault)
+                started = try Self.start(configuration, emulated: true, isProcessDefault: isProcessDefault, reports: reports)
                 backend = .fallback
                 fallbackReason = reason
-                FallbackNotice.shared.report(reason)
+                FallbackNotice.shared.report(reason) { reports.log(.warning, "\($0)") }
             }
         }
         (executor, drivers) = started
         self.configuration = configuration
         self.isProcessDefault = isProcessDefault
+        self.reports = reports
+        if reports.isHoldingReports {
+            DispatchQueue.global().asyncAfter(deadline: .now() + heldReportsDelay) {
+                reports.releaseHeldReports()
+            }
+            HeldReportsAtExit.add(reports)
+        }
         RuntimeRegistry.add(self)
     }
 
+    /// How long a process-default runtime keeps its reports (the fallback warning, a stall
+    /// before `main`) for a logger to be handed over; then they go to a
+    /// `Logger(label: "swift-uring")` made through the `LoggingSystem` of that moment.
+    static let heldReportsDelay = DispatchTimeInterval.seconds(1)
+
+    /// Sends this runtime's later reports (stalls, accept errors) to `logger`. For the
+    /// process-default runtime, which starts before `main` can set up logging: hand over
+    /// the application's logger after `LoggingSystem.bootstrap`, and the reports made
+    /// before (the fallback warning) go to it too, rather than to a logger made a second
+    /// after start.
+    public func useLogger(_ logger: Logger) { reports.use(logger) }
+
     /// Starts the executor with one driver (and ring, real or emulated) per worker.
     private static func start(
-        _ configuration: Configuration, emulated: Bool, isProcessDefault: Bool
+        _ configuration: Configuration, emulated: Bool, isProcessDefault: Bool, reports: ReportLogger
     ) throws -> (URingExecutor, [CompletionDriver]) {
         let created = ThreadLock<[Int: CompletionDriver]>([:])
         let options = configuration.ringOptions(emulated: emulated)
@@ -196,7 +237,7 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         let executor = try URingExecutor(
             workers: configuration.workers, queueCapacity: configuration.queueCapacity, timers: timers,
             isProcessDefault: isProcessDefault, stallThreshold: configuration.stallThreshold,
-            logger: configuration.logger
+            reports: reports
         ) { index in
             let driver = try CompletionDriver(index: index, options: options, receiveBufferPool: receiveBufferPool)
             driver.timerFallback = timers.fallback
@@ -293,21 +334,34 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
     }
 }
 
-/// The warning `.automatic` logs, once per process, when it falls back.
-final class FallbackNotice: Sendable {
-    static let shared = FallbackNotice { message in
-        Logger(label: "swift-uring").warning(Logger.Message(stringLiteral: message))
+/// Reports a process-default runtime still holds when the process exits (it ended within
+/// `heldReportsDelay` and handed no logger over) are logged at exit, not lost.
+enum HeldReportsAtExit {
+    private static let pending = ThreadLock<[ReportLogger]>([])
+    private static let registered: Void = {
+        atexit { HeldReportsAtExit.releaseAll() }
+    }()
+
+    static func add(_ reports: ReportLogger) {
+        _ = registered
+        pending.withLock { $0.append(reports) }
     }
 
+    private static func releaseAll() {
+        for reports in pending.withLock({ $0 }) { reports.releaseHeldReports() }
+    }
+}
+
+/// The warning `.automatic` logs, once per process, when it falls back.
+final class FallbackNotice: Sendable {
+    static let shared = FallbackNotice()
+
     private let reported = Atomic<Bool>(false)
-    private let log: @Sendable (String) -> Void
 
-    /// `log` receives the message (tests pass their own).
-    init(log: @escaping @Sendable (String) -> Void) { self.log = log }
-
-    /// Logs `reason` the first time only; true if this call logged.
+    /// Hands the message for `reason` to `log` (the runtime's logger) the first time only;
+    /// true if this call logged.
     @discardableResult
-    func report(_ reason: URingUnavailableError) -> Bool {
+    func report(_ reason: URingUnavailableError, log: (String) -> Void) -> Bool {
         guard !reported.exchange(true, ordering: .acquiringAndReleasing) else { return false }
         log(Self.message(for: reason))
         return true

@@ -17,6 +17,10 @@
 // IORING_SETUP_DEFER_TASKRUN; 0, the default: COOP_TASKRUN). A value that is not valid stops the program at start
 // with a message naming the variable; so does a runtime that cannot start (the typed
 // error's message says why and what to do).
+// Logging: the runtime exists before `main` can call `LoggingSystem.bootstrap`, so it makes
+// no logger then; its reports (the fallback warning) wait until `main` hands one over with
+// `URingRuntimeFactory.shared.useLogger(_:)`, or one second (or the exit, if sooner), then
+// go through the LoggingSystem of that moment.
 
 @_spi(ExperimentalCustomExecutors) import _Concurrency
 import Glibc

@@ -20,6 +20,21 @@ final class WorkerCounters: Sendable {
     private let trailingPadding = CacheLinePadding()
 
     init() {}
+
+    /// Adds this worker's counters (a relaxed read of each) to `metrics`.
+    func add(to metrics: inout ExecutorMetrics) {
+        metrics.jobsRun += jobsRun.load(ordering: .relaxed)
+        metrics.lifoHits += lifoHits.load(ordering: .relaxed)
+        metrics.yieldsRequeued += yieldsRequeued.load(ordering: .relaxed)
+        metrics.steals += steals.load(ordering: .relaxed)
+        metrics.stolenJobs += stolenJobs.load(ordering: .relaxed)
+        metrics.parks += parks.load(ordering: .relaxed)
+        metrics.injectionPops += injectionPops.load(ordering: .relaxed)
+        metrics.overflowedJobs += overflowedJobs.load(ordering: .relaxed)
+        metrics.polls += polls.load(ordering: .relaxed)
+        metrics.timersFired += timersFired.load(ordering: .relaxed)
+        metrics.stalls += stalls.load(ordering: .relaxed)
+    }
 }
 
 extension Atomic<UInt64> {

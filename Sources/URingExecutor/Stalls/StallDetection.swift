@@ -196,7 +196,8 @@ extension URingExecutor {
     func reportStall(worker: Int, nanoseconds: UInt64) {
         let duration = StallClock.milliseconds(nanoseconds)
         let threshold = StallClock.milliseconds(stallThresholdNanoseconds)
-        logger.warning(
+        reports.log(
+            .warning,
             "a job blocked worker \(worker) for \(duration) ms (stall threshold \(threshold) ms); move blocking or long CPU work off the executor",
             metadata: [
                 "worker": "\(worker)",
