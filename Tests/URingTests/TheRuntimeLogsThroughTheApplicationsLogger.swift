@@ -10,7 +10,7 @@ import Glibc
 import Logging
 import Testing
 import URingExecutor
-@testable import URing
+@_spi(URingInternals) @testable import URing
 
 /// Messages logged through `MessageCapture` handlers in this (child) process.
 private let capturedMessages = ThreadLock<[String]>([])
