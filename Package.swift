@@ -13,9 +13,15 @@ let package = Package(
         .library(name: "URing", targets: ["URing"]),
         .library(name: "URingExecutor", targets: ["URingExecutor"]),
     ],
+    traits: [
+        // NIO: ByteBuffer reads, writes, sends and chunk reads (Sources/URing/IO/NIO); off by
+        // default, so users who do not enable it build nothing of swift-nio.
+        .trait(name: "NIO", description: "SwiftNIO interop: read into, write and send ByteBuffer without copies"),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         .systemLibrary(
@@ -36,6 +42,7 @@ let package = Package(
                 "URingExecutor",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["NIO"])),
             ],
             // Async functions run on their caller's executor unless marked @concurrent:
             // an I/O call then costs no executor hop (swift_task_switch) on entry.
@@ -64,6 +71,7 @@ let package = Package(
             dependencies: [
                 "URing", "SchedulingScenarios", .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["NIO"])),
             ],
             swiftSettings: strict
         ),
