@@ -1,10 +1,11 @@
 // hummingbird-files: serves a directory with Hummingbird's FileMiddleware, its file I/O
 // through swift-uring (`--provider uring`, the default) or through Hummingbird's own
-// LocalFileSystem on NIO's thread pool (`--provider hummingbird`). Sockets are SwiftNIO's
+// LocalFileSystem on NIO's thread pool (`--provider hummingbird`), or from memory loaded at
+// start-up (`--provider memory`: the ceiling, no file I/O per request). Sockets are SwiftNIO's
 // either way. Prints "listening on PORT" once it accepts connections; SIGINT or SIGTERM
 // stops it (Hummingbird's graceful shutdown), then the URing runtime shuts down.
 //
-//   hummingbird-files --root DIR [--port 8080] [--provider uring|hummingbird]
+//   hummingbird-files --root DIR [--port 8080] [--provider uring|hummingbird|memory]
 //                     [--uring-workers N] [--placement worker|caller]
 
 import Glibc
@@ -15,7 +16,7 @@ import URingFileProvider
 
 @main
 struct HummingbirdFiles {
-    enum Provider: String { case uring, hummingbird }
+    enum Provider: String { case uring, hummingbird, memory }
 
     struct Options {
         var root = "public"
@@ -31,7 +32,7 @@ struct HummingbirdFiles {
             options = try parse(Array(CommandLine.arguments.dropFirst()))
         } catch {
             print("hummingbird-files: \(error)")
-            print("usage: hummingbird-files --root DIR [--port N] [--provider uring|hummingbird] [--uring-workers N] [--placement worker|caller]")
+            print("usage: hummingbird-files --root DIR [--port N] [--provider uring|hummingbird|memory] [--uring-workers N] [--placement worker|caller]")
             exit(2)
         }
         var logger = Logger(label: "hummingbird-files")
@@ -50,6 +51,14 @@ struct HummingbirdFiles {
         case .hummingbird:
             runtime = nil
             router.middlewares.add(FileMiddleware(options.root, logger: logger))
+        case .memory:
+            let loader = try URingRuntime()
+            let provider = try await withTaskExecutorPreference(loader.executor) {
+                try await MemoryFileProvider.load(root: options.root)
+            }
+            await loader.shutdown()
+            runtime = nil
+            router.middlewares.add(FileMiddleware(fileProvider: provider))
         }
         let app = Application(
             router: router,
@@ -86,7 +95,7 @@ struct HummingbirdFiles {
                 options.port = port
             case "--provider":
                 guard let provider = Provider(rawValue: value) else {
-                    throw UsageError(description: "--provider must be uring or hummingbird, got \(value)")
+                    throw UsageError(description: "--provider must be uring, hummingbird or memory, got \(value)")
                 }
                 options.provider = provider
             case "--uring-workers":
