@@ -22,6 +22,8 @@ let package = Package(
         .trait(
             name: "Metrics",
             description: "URingRuntimeMetrics: the runtime's statistics as swift-metrics, per worker"),
+        // NIO: ByteBuffer reads, writes, sends and chunk reads (Sources/URing/IO/NIO).
+        .trait(name: "NIO", description: "SwiftNIO interop: read into, write and send ByteBuffer without copies"),
         .default(enabledTraits: []),
     ],
     dependencies: [
@@ -32,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
     ],
     targets: [
         .systemLibrary(
@@ -56,6 +59,7 @@ let package = Package(
                     name: "ServiceLifecycle", package: "swift-service-lifecycle",
                     condition: .when(traits: ["ServiceLifecycle"])),
                 .product(name: "CoreMetrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["NIO"])),
             ],
             // Async functions run on their caller's executor unless marked @concurrent:
             // an I/O call then costs no executor hop (swift_task_switch) on entry.
@@ -88,6 +92,7 @@ let package = Package(
                     name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle",
                     condition: .when(traits: ["ServiceLifecycle"])),
                 .product(name: "MetricsTestKit", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["NIO"])),
             ],
             swiftSettings: strict
         ),
