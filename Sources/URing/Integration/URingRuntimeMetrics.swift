@@ -38,6 +38,7 @@ public final class URingRuntimeMetrics: Sendable {
     /// Creates the metrics (through `factory`) for every worker of `runtime`.
     ///
     /// - Parameters:
+    ///   - runtime: the runtime whose workers' statistics are exported.
     ///   - interval: how often `run()` samples (default 5 s).
     ///   - labelPrefix: what each metric's label starts with.
     ///   - factory: the metrics backend (default: the one `MetricsSystem.bootstrap` installed).
