@@ -30,7 +30,9 @@ extension File {
 
 /// A file's bytes as ByteBuffer chunks; see `File.readChunks(chunkSize:range:allocator:)`.
 public struct FileByteBufferChunks: AsyncSequence, Sendable {
+    /// Each element is one chunk: `chunkSize` bytes, fewer for the last one.
     public typealias Element = ByteBuffer
+    /// What `next()` throws: the errors `File.read(into:count:at:)` throws.
     public typealias Failure = any Error
 
     let file: File
@@ -38,12 +40,16 @@ public struct FileByteBufferChunks: AsyncSequence, Sendable {
     let range: Range<Int64>
     let allocator: ByteBufferAllocator
 
+    /// A new iterator, which starts reading at the range's start on its first `next()`.
     public func makeAsyncIterator() -> Iterator {
         Iterator(file: file, chunkSize: chunkSize, next: range.lowerBound, end: range.upperBound, allocator: allocator)
     }
 
+    /// Reads one chunk per `next()` into a fresh ByteBuffer (no read-ahead).
     public struct Iterator: AsyncIteratorProtocol {
+        /// Each element is one chunk.
         public typealias Element = ByteBuffer
+        /// What `next()` throws.
         public typealias Failure = any Error
 
         let file: File
@@ -52,6 +58,9 @@ public struct FileByteBufferChunks: AsyncSequence, Sendable {
         let end: Int64
         let allocator: ByteBufferAllocator
 
+        /// The next chunk, or nil at the end of the range or of the file.
+        ///
+        /// - Throws: `URingError.closed` once the file is closed; the kernel's `Errno`.
         public mutating func next() async throws -> ByteBuffer? {
             guard next < end else { return nil }
             let count = Int(Swift.min(Int64(chunkSize), end - next))
