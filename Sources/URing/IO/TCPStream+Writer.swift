@@ -272,22 +272,19 @@ public final class TCPStreamWriter: @unchecked Sendable {
 
     /// No more writes: the sender sends what is pending, then ends.
     func finish() {
-        let woken = state.withLock { state -> [Waiter] in
-            state.finished = true
-            var woken = state.waiters.map(\.waiter)
-            state.waiters.removeAll()
-            if let sender = state.sender { woken.append(sender) }
-            state.sender = nil
-            return woken
-        }
-        woken.forEach { $0.resume() }
+        end(failure: nil)
     }
 
     /// Ends the writer with `error` (a failed send, or the body's error): later writes
     /// and flushes throw it; waiting writers and the sender wake.
     func stop(with error: any Error) {
+        end(failure: error)
+    }
+
+    /// Marks the writer finished (keeping the first failure) and wakes every waiter.
+    private func end(failure: (any Error)?) {
         let woken = state.withLock { state -> [Waiter] in
-            if state.failure == nil { state.failure = error }
+            if state.failure == nil { state.failure = failure }
             state.finished = true
             var woken = state.waiters.map(\.waiter)
             state.waiters.removeAll()
