@@ -12,23 +12,8 @@ import Testing
 import URingExecutor
 @_spi(URingInternals) @testable import URing
 
-/// Messages logged through `MessageCapture` handlers in this (child) process.
+/// Messages logged through `CapturingLogHandler`s in this (child) process.
 private let capturedMessages = ThreadLock<[String]>([])
-
-/// A LogHandler that keeps every message (and its metadata) in `capturedMessages`.
-private struct MessageCapture: LogHandler {
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        capturedMessages.withLock { $0.append("\(event.message) \(event.metadata ?? [:])") }
-    }
-}
 
 /// Ends the child with `message` on stderr and status 1.
 private func loggingChildFails(_ message: String) -> Never {
@@ -63,7 +48,7 @@ struct TheRuntimeLogsThroughTheApplicationsLogger {
     func fallbackWarningGoesToTheConfiguredLogger() async {
         await #expect(processExitsWith: .success) {
             var configuration = failingIOURingConfiguration()
-            configuration.logger = Logger(label: "app") { _ in MessageCapture() }
+            configuration.logger = Logger(label: "app") { _ in CapturingLogHandler(messages: capturedMessages) }
             guard let runtime = try? URingRuntime(configuration) else { loggingChildFails("the runtime did not start") }
             guard runtime.backend == .fallback else { loggingChildFails("no fallback") }
             guard waitForCapturedMessage(containing: fallbackWarning) else { loggingChildFails("no warning on the logger") }
@@ -78,7 +63,7 @@ struct TheRuntimeLogsThroughTheApplicationsLogger {
             var configuration = URingRuntime.Configuration(workers: 1)
             configuration.stallThreshold = .milliseconds(20)
             guard let runtime = try? URingRuntime(configuration) else { loggingChildFails("the runtime did not start") }
-            LoggingSystem.bootstrap { _ in MessageCapture() }
+            LoggingSystem.bootstrap { _ in CapturingLogHandler(messages: capturedMessages) }
             await Task(executorPreference: runtime.executor) { _ = usleep(80_000) }.value
             guard waitForCapturedMessage(containing: "blocked worker") else { loggingChildFails("no stall report") }
             await runtime.shutdown()
@@ -94,7 +79,7 @@ struct TheRuntimeLogsThroughTheApplicationsLogger {
                   runtime.backend == .fallback
             else { loggingChildFails("no fallback") }
             // `main` bootstraps logging first thing; the warning is released a second after start.
-            LoggingSystem.bootstrap { _ in MessageCapture() }
+            LoggingSystem.bootstrap { _ in CapturingLogHandler(messages: capturedMessages) }
             guard waitForCapturedMessage(containing: fallbackWarning) else { loggingChildFails("no warning") }
             exit(0)
         }
@@ -129,7 +114,7 @@ struct TheRuntimeLogsThroughTheApplicationsLogger {
                   runtime.backend == .fallback
             else { loggingChildFails("no fallback") }
             // No bootstrap: only the handed-over logger can capture.
-            runtime.useLogger(Logger(label: "app") { _ in MessageCapture() })
+            runtime.useLogger(Logger(label: "app") { _ in CapturingLogHandler(messages: capturedMessages) })
             guard capturedMessages.withLock({ $0.contains { $0.contains(fallbackWarning) } }) else {
                 loggingChildFails("the held warning was not handed over at once")
             }

@@ -11,28 +11,12 @@ import URingExecutor
 
 @Suite("URingRuntime reports stalled workers through its configured logger", .requiresIOURing)
 struct TheRuntimeReportsStalledWorkersThroughItsLogger {
-    /// Keeps every message logged through it.
-    struct Capture: LogHandler {
-        let messages: ThreadLock<[String]>
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            messages.withLock { $0.append("\(event.message) \(event.metadata ?? [:])") }
-        }
-    }
-
     @Test("a job that blocks its worker for 80 ms under a 20 ms threshold is reported, with the worker named")
     func blockedWorkerIsReported() async throws {
         let messages = ThreadLock<[String]>([])
         _ = try await withRuntime(workers: 1, {
             $0.stallThreshold = .milliseconds(20)
-            $0.logger = Logger(label: "test.stalls") { _ in Capture(messages: messages) }
+            $0.logger = Logger(label: "test.stalls") { _ in CapturingLogHandler(messages: messages) }
         }) { runtime in
             await Task(executorPreference: runtime.executor) { usleep(80_000) }.value
         }
