@@ -321,11 +321,13 @@ final class Worker: @unchecked Sendable {
     ///
     /// And when the previous poll found that this ring's operations do not complete at
     /// submission (O_DIRECT reads, sockets, pipes), polling now would enter the kernel
-    /// only to submit, and parking would enter it again to wait: return nothing, so the
-    /// loop parks, and the park submits and waits in one io_uring_enter.
+    /// only to submit, and parking would enter it again to wait: skip the poll, so the
+    /// park submits and waits in one io_uring_enter. The search still runs first: it is
+    /// what looks at the injection queue and makes this worker a searcher, whose park
+    /// rechecks that queue (without it, a job injected just before the park was lost).
     private func findWorkAfterPolling() -> UnownedJob? {
         if peerHasBacklog(), let job = steal() { return job }
-        if parker.submissionsAwaitCompletion { return nil }
+        if parker.submissionsAwaitCompletion { return steal() }
         maintenance()
         if let job = nextJob() { return job }
         return steal()
