@@ -14,6 +14,10 @@ struct ForkChildRefusesTheParentsRuntime {
             let file = try await File.open(scratch.path, .readOnly)
             #expect(try await file.read(count: 4, at: 0) == Array("fork".utf8))
 
+            // The child describes both errors: describe them here first, so the Swift
+            // runtime's caches already hold what the child looks up (a cache miss in the
+            // child takes a lock some other thread may have held at the fork).
+            _ = "\(URingError.forkedChild) \(URingExecutorError.forkedChild)"
             let child = try await runInForkedChild { output in
                 // In the child: never suspend (see ForkSupport.swift); report, then _exit.
                 var report = ""
