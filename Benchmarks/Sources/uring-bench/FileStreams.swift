@@ -70,30 +70,51 @@ enum ConcurrentStreams {
 }
 
 enum FileStreams {
-    static func run(_ workload: Workload, progress: Progress) async throws -> StreamsMeasurement {
+    /// `fixedBuffers`: the runtime's pool (swift-uring+fixed-buffers); each stream then
+    /// reads into a buffer leased from it, which the rings registered (READ_FIXED).
+    static func run(
+        _ workload: Workload, progress: Progress, fixedBuffers: FixedBufferPool? = nil
+    ) async throws -> StreamsMeasurement {
         let file = try await File.open(workload.path, workload.openMode, options: workload.openOptions)
         let measured = try await ConcurrentStreams.measure(workload) { index, deadline in
-            try await runStream(index, file: file, workload: workload, deadline: deadline, progress: progress)
+            try await runStream(
+                index, file: file, workload: workload, deadline: deadline, progress: progress, fixedBuffers: fixedBuffers)
         }
         try await file.close()
         return measured
     }
 
     private static func runStream(
-        _ stream: Int, file: File, workload: Workload, deadline: UInt64, progress: Progress
+        _ stream: Int, file: File, workload: Workload, deadline: UInt64, progress: Progress,
+        fixedBuffers: FixedBufferPool?
     ) async throws -> (Int, LatencyRecorder) {
         let blockSize = workload.blockSize
         // URing's own aligned buffer (4 KiB aligned: what O_DIRECT needs on any device),
-        // freed with the closure below, after this stream's last read or write returned.
-        let aligned = try AlignedBuffer(byteCount: blockSize)
-        aligned.bytes.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: stream) | 1)
+        // or one of the runtime's fixed buffers (page-aligned too); either is released with
+        // the closure below, after this stream's last read or write returned.
+        let aligned: AnyObject
+        let bytes: UnsafeMutableRawBufferPointer
+        if let fixedBuffers {
+            guard let fixed = fixedBuffers.take() else {
+                throw EngineFailure(description: "the runtime's \(fixedBuffers.count) fixed buffers are fewer than iodepth")
+            }
+            guard fixed.bytes.count >= blockSize else {
+                throw EngineFailure(description: "fixed buffers of \(fixed.bytes.count) bytes are smaller than --bs")
+            }
+            (aligned, bytes) = (fixed, UnsafeMutableRawBufferPointer(rebasing: fixed.bytes[..<blockSize]))
+        } else {
+            let buffer = try AlignedBuffer(byteCount: blockSize)
+            (aligned, bytes) = (buffer, buffer.bytes)
+        }
+        bytes.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: stream) | 1)
         let isWrite = workload.pattern.isWrite
         var offsets = OffsetGenerator(workload: workload, stream: stream, streams: workload.ioDepth)
+        defer { withExtendedLifetime(aligned) {} }
         return try await ConcurrentStreams.timedLoop(until: deadline, progress: progress) {
             if isWrite {
-                try await file.write(UnsafeRawBufferPointer(aligned.bytes), at: offsets.next())
+                try await file.write(UnsafeRawBufferPointer(bytes), at: offsets.next())
             } else {
-                let read = try await file.read(into: aligned.bytes, at: offsets.next())
+                let read = try await file.read(into: bytes, at: offsets.next())
                 guard read == blockSize else { throw EngineFailure(description: "read returned \(read) bytes") }
             }
         }

@@ -5,7 +5,8 @@
 // io_uring_enter calls: the drivers' `ring.enterCalls` (public `statistics()`) read
 // before and after the measured streams; the statistics requests add a few.
 //
-// Variants (`swift-uring+workers=2`, `swift-uring+defer-taskrun`, `+defer-taskrun=0`)
+// Variants (`swift-uring+workers=2`, `swift-uring+defer-taskrun`, `+defer-taskrun=0`,
+// `+fixed-buffers`: the streams read into buffers of a FixedBufferPool, READ_FIXED)
 // need a default runtime configured differently from this process's, so each of their
 // runs is a child uring-bench (`--child-run`) started with SWIFT_URING_WORKERS and
 // SWIFT_URING_DEFER_TASKRUN set; it prints one result line (latency percentiles, not a
@@ -23,7 +24,11 @@ struct SwiftURingEngine: Engine {
     /// SWIFT_URING_DEFER_TASKRUN for a child process; nil: left unset (the default, off).
     var deferTaskRun: Bool?
 
-    var runsInChild: Bool { workers != nil || deferTaskRun != nil }
+    /// Lease the streams' buffers from a fixed-buffer pool (SWIFT_URING_FIXED_BUFFERS in
+    /// a child process: iodepth buffers of --bs rounded up to 4 KiB).
+    var fixedBuffers = false
+
+    var runsInChild: Bool { workers != nil || deferTaskRun != nil || fixedBuffers }
 
     init(name: String = "swift-uring", options: [String] = []) throws(SpecError) {
         self.name = name
@@ -34,8 +39,10 @@ struct SwiftURingEngine: Engine {
                 deferTaskRun = true
             } else if option == "defer-taskrun=0" {
                 deferTaskRun = false
+            } else if option == "fixed-buffers" {
+                fixedBuffers = true
             } else {
-                throw SpecError("engine '\(name)': unknown option '\(option)'; swift-uring takes workers=N (1...256) and defer-taskrun[=0|1]")
+                throw SpecError("engine '\(name)': unknown option '\(option)'; swift-uring takes workers=N (1...256), defer-taskrun[=0|1] and fixed-buffers")
             }
         }
     }
@@ -49,7 +56,8 @@ struct SwiftURingEngine: Engine {
                 throw EngineFailure(description: "tasks are not on the default URingRuntime (DefaultExecutorFactory not installed)")
             }
             let before = await URingRuntimeFactory.shared.statistics()
-            let measured = try await FileStreams.run(workload, progress: progress)
+            let measured = try await FileStreams.run(
+                workload, progress: progress, fixedBuffers: URingRuntimeFactory.shared.fixedBuffers)
             let after = await URingRuntimeFactory.shared.statistics()
             let enters = after.reduce(0) { $0 + $1.ring.enterCalls } - before.reduce(0) { $0 + $1.ring.enterCalls }
             if after.count > 1 {
@@ -78,6 +86,10 @@ struct SwiftURingEngine: Engine {
         environment["SWIFT_URING_WORKERS"] = "\(childWorkers)"
         environment[URingRuntime.Backend.environmentVariable] = "io_uring"
         if let deferTaskRun { environment["SWIFT_URING_DEFER_TASKRUN"] = deferTaskRun ? "1" : "0" }
+        if fixedBuffers {
+            let size = (workload.blockSize + 4095) / 4096 * 4096
+            environment["SWIFT_URING_FIXED_BUFFERS"] = "\(workload.ioDepth)x\(size)"
+        }
         let spec = "\(workload.pattern.rawValue):\(workload.blockSize):qd\(workload.ioDepth):\(workload.direct ? "direct" : "cached")"
         let arguments = [
             "--child-run", "--workload", spec, "--engines", "swift-uring", "--workers", "\(childWorkers)",

@@ -46,7 +46,9 @@ extension CompletionDriver {
         do throws(Errno) {
             if remaining != nil { try ring.reserveEntries(2) }
             let entry = try ring.nextEntry()
-            operation.prepare(entry, time: slots.timePointer(ticket))
+            if operation.prepare(entry, time: slots.timePointer(ticket), fixedBuffers: fixedBufferRegion) {
+                counters.fixedBufferOperations += 1
+            }
             entry.userData = UserData(kind: .operation, ticket: ticket).rawValue
             var completions = 1
             if let remaining {

@@ -81,14 +81,35 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     private let deferTaskRun: Bool
     let index: Int
     let receiveBufferPoolConfiguration: ReceiveBufferPoolConfiguration
+    /// The runtime's fixed buffers, held so their memory outlives this ring's registration.
+    let fixedBufferPool: FixedBufferPool?
+    /// Where they lie when this ring registered them; `.none` otherwise.
+    let fixedBufferRegion: FixedBufferRegion
 
     /// Sets up the ring and the eventfd on the calling thread and makes this the
     /// thread's driver.
     package init(
         index: Int, options: RingOptions,
-        receiveBufferPool: ReceiveBufferPoolConfiguration = ReceiveBufferPoolConfiguration()
+        receiveBufferPool: ReceiveBufferPoolConfiguration = ReceiveBufferPoolConfiguration(),
+        fixedBuffers: FixedBufferPool? = nil
     ) throws {
-        let ring = try Ring(options: options)
+        var ring = try Ring(options: options)
+        // Every ring of the runtime registers the same buffers at the same indexes. A ring
+        // that cannot (emulated: EINVAL; out of locked memory: ENOMEM) reads and writes
+        // that memory with the plain opcodes.
+        if let fixedBuffers {
+            do throws(Errno) {
+                try ring.registerBuffers(fixedBuffers.buffers)
+                fixedBuffers.ringRegistered()
+                fixedBufferRegion = fixedBuffers.region
+            } catch {
+                fixedBuffers.ringRefused(error)
+                fixedBufferRegion = .none
+            }
+        } else {
+            fixedBufferRegion = .none
+        }
+        fixedBufferPool = fixedBuffers
         // What the ring got: an older kernel may have refused DEFER_TASKRUN.
         self.deferTaskRun = ring.options.deferTaskRun
         self.wake = try WakeSignal()
@@ -115,6 +136,7 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
         result.operationsInFlight = slots.inUse
         result.providedBuffersInUse = receiveBufferPoolIfCreated?.inUse ?? 0
         result.providedBuffersRegistered = receiveBufferPoolIfCreated != nil
+        result.fixedBuffersRegistered = fixedBufferRegion.end > fixedBufferRegion.start
         result.ring = ring.statistics
         return result
     }

@@ -37,6 +37,11 @@ public struct DriverStatistics: Sendable, Equatable {
     public var lostCompletionRecoveries = 0
     /// Operations whose CQE the kernel dropped; their callers got EBADR.
     public var lostCompletions = 0
+    /// Reads and writes submitted as READ_FIXED/WRITE_FIXED: their memory lay in the
+    /// runtime's `FixedBufferPool`, which this ring registered.
+    public var fixedBufferOperations = 0
+    /// Whether this ring registered the runtime's fixed buffers (false without a pool).
+    public var fixedBuffersRegistered = false
     /// Operations whose last CQE has not arrived (slots in use) when the counters were read.
     public var operationsInFlight = 0
     /// The ring's own counters: io_uring_enter calls, retries, CQ overflows, setup flags.

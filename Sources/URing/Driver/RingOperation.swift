@@ -13,6 +13,12 @@ protocol RingOperation {
     /// storage for a timespec the SQE may point at. Runs on the ring's owner thread.
     func prepare(_ entry: SubmissionEntry, time: UnsafeMutablePointer<__kernel_timespec>)
 
+    /// `prepare(_:time:)` on a ring whose registered fixed buffers lie in `fixedBuffers`;
+    /// returns whether the SQE uses them. The driver calls this one (default below).
+    func prepare(
+        _ entry: SubmissionEntry, time: UnsafeMutablePointer<__kernel_timespec>, fixedBuffers: FixedBufferRegion
+    ) -> Bool
+
     /// Heap memory the kernel reads or writes (a path, a statx buffer), kept alive by the
     /// slot until the last CQE.
     var keepAlive: AnyObject? { get }
@@ -23,4 +29,15 @@ protocol RingOperation {
 
 extension RingOperation {
     var keepAlive: AnyObject? { nil }
+
+    /// Fills `entry` on a ring whose registered fixed buffers lie in `fixedBuffers`, and
+    /// says whether the SQE uses them (READ_FIXED/WRITE_FIXED). Reads and writes override
+    /// it; everything else ignores the region.
+    @inline(__always)
+    func prepare(
+        _ entry: SubmissionEntry, time: UnsafeMutablePointer<__kernel_timespec>, fixedBuffers: FixedBufferRegion
+    ) -> Bool {
+        prepare(entry, time: time)
+        return false
+    }
 }

@@ -12,6 +12,18 @@ struct ReadOperation: RingOperation {
         entry.read(descriptor, into: buffer, at: offset)
     }
 
+    /// READ_FIXED when the buffer lies in one of the ring's registered fixed buffers.
+    func prepare(
+        _ entry: SubmissionEntry, time: UnsafeMutablePointer<__kernel_timespec>, fixedBuffers: FixedBufferRegion
+    ) -> Bool {
+        guard let index = fixedBuffers.index(of: buffer.baseAddress, count: buffer.count) else {
+            entry.read(descriptor, into: buffer, at: offset)
+            return false
+        }
+        entry.readFixed(descriptor, into: buffer, at: offset, bufferIndex: index)
+        return true
+    }
+
     func complete(_ outcome: OperationOutcome) throws -> Int {
         try outcome.count()
     }

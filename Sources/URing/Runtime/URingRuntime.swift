@@ -60,6 +60,10 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         /// Each worker ring's provided-buffer pool for multishot stream receives, set up
         /// on a ring's first receive (`count` 0 turns multishot receives off).
         public var receiveBufferPool = ReceiveBufferPoolConfiguration()
+        /// Fixed buffers every worker ring registers (nil, the default: none). Reads and
+        /// writes into them are READ_FIXED/WRITE_FIXED; lease them from
+        /// `URingRuntime.fixedBuffers`.
+        public var fixedBuffers: FixedBufferConfiguration?
         /// io_uring, the fallback, or whichever works (default). With `.automatic`, the
         /// environment variable `SWIFT_URING_BACKEND` (automatic|io_uring|fallback)
         /// decides; an explicit `.ioURing` or `.fallback` here wins over it.
@@ -138,6 +142,9 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
     /// backend `.automatic` chose; `DriverStatistics.ring` which ring flags the kernel granted).
     public let configuration: Configuration
     let drivers: [CompletionDriver]
+    /// The fixed buffers of `Configuration.fixedBuffers`, registered with every worker
+    /// ring (nil when the configuration asks for none).
+    public let fixedBuffers: FixedBufferPool?
     /// The backend in use: `.ioURing` or `.fallback` (never `.automatic`).
     public let backend: Backend
     /// Why `.automatic` fell back to the emulation (io_uring's setup error); nil when
@@ -174,12 +181,13 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
             throw URingError.invalidArgument("ringEntries must be 2...32768, not \(configuration.ringEntries)")
         }
         if let reason = configuration.receiveBufferPool.invalidReason { throw URingError.invalidArgument(reason) }
+        if let reason = configuration.fixedBuffers?.invalidReason { throw URingError.invalidArgument(reason) }
         // The process default starts before `main` could set up logging: its reports wait
         // for `useLogger(_:)` or, at the latest, `heldReportsDelay`.
         let reports = ReportLogger(
             configuration.givenLogger, label: Self.loggerLabel,
             holdsReports: isProcessDefault && configuration.givenLogger == nil)
-        let started: (URingExecutor, [CompletionDriver])
+        let started: (URingExecutor, [CompletionDriver], FixedBufferPool?)
         switch try configuration.resolvedBackend() {
         case .ioURing:
             started = try Self.start(configuration, emulated: false, isProcessDefault: isProcessDefault, reports: reports)
@@ -201,7 +209,7 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
                 FallbackNotice.shared.report(reason) { reports.log(.warning, "\($0)") }
             }
         }
-        (executor, drivers) = started
+        (executor, drivers, fixedBuffers) = started
         self.configuration = configuration
         self.isProcessDefault = isProcessDefault
         self.reports = reports
@@ -229,22 +237,27 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
     /// Starts the executor with one driver (and ring, real or emulated) per worker.
     private static func start(
         _ configuration: Configuration, emulated: Bool, isProcessDefault: Bool, reports: ReportLogger
-    ) throws -> (URingExecutor, [CompletionDriver]) {
+    ) throws -> (URingExecutor, [CompletionDriver], FixedBufferPool?) {
         let created = ThreadLock<[Int: CompletionDriver]>([:])
         let options = configuration.ringOptions(emulated: emulated)
         let receiveBufferPool = configuration.receiveBufferPool
+        let workers = configuration.workers
+        let fixedBuffers = try configuration.fixedBuffers.map { shape throws(Errno) in
+            try FixedBufferPool(shape, rings: workers)
+        }
         let timers = RingTimers()
         let executor = try URingExecutor(
             workers: configuration.workers, queueCapacity: configuration.queueCapacity, timers: timers,
             isProcessDefault: isProcessDefault, stallThreshold: configuration.stallThreshold,
             reports: reports
         ) { index in
-            let driver = try CompletionDriver(index: index, options: options, receiveBufferPool: receiveBufferPool)
+            let driver = try CompletionDriver(
+                index: index, options: options, receiveBufferPool: receiveBufferPool, fixedBuffers: fixedBuffers)
             driver.timerFallback = timers.fallback
             created.withLock { $0[index] = driver }
             return driver
         }
-        return (executor, created.withLock { all in (0..<configuration.workers).map { all[$0]! } })
+        return (executor, created.withLock { all in (0..<configuration.workers).map { all[$0]! } }, fixedBuffers)
     }
 
     /// Runs `body` on this runtime and blocks the calling thread until it finishes (the

@@ -48,6 +48,13 @@ public struct URingRuntimeFactory: ExecutorFactory {
             configuration.receiveBufferPool.count = count
             if parts.count == 2, let size = parts[1] { configuration.receiveBufferPool.bufferSize = size }
         }
+        if let value = environment("SWIFT_URING_FIXED_BUFFERS") {
+            let parts = value.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+            guard parts.count == 2, let count = parts[0], let size = parts[1] else {
+                invalid("SWIFT_URING_FIXED_BUFFERS", value, "COUNTxSIZE, e.g. 64x65536")
+            }
+            configuration.fixedBuffers = FixedBufferConfiguration(count: count, bufferSize: size)
+        }
         if let value = environment("SWIFT_URING_DEFER_TASKRUN") {
             guard value == "0" || value == "1" else { invalid("SWIFT_URING_DEFER_TASKRUN", value, "0 or 1") }
             configuration.deferTaskRun = value == "1"
