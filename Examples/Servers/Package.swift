@@ -40,8 +40,6 @@ let package = Package(
                 "ExampleSupport",
                 .product(name: "URing", package: "swift-uring"),
                 .product(name: "URingExecutor", package: "swift-uring"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: settings
         ),
@@ -52,7 +50,6 @@ let package = Package(
                 .product(name: "URing", package: "swift-uring"),
                 .product(name: "URingExecutor", package: "swift-uring"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: settings
         ),

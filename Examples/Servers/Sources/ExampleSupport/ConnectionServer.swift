@@ -1,108 +1,83 @@
-// The accept loop both example servers share: one task per connection from the
-// listener's multishot accept, until the listener is closed (on a signal). Then the
-// server drains at once: every open connection's receiving side is shut down
+// How both example servers run: the listener as a swift-uring `TCPListenerService` in a
+// swift-service-lifecycle `ServiceGroup`, with the process-default runtime first and the
+// server's own services (HTTPServer's timeout sweeper) between them. SIGTERM or SIGINT
+// shuts the group down gracefully, in reverse order: the listener service closes the
+// listener (accepting stops at once), shuts each open connection's receiving side down
 // (shutdown(SHUT_RD)), so a connection waiting for its next request sees the end of
 // input and ends, and one answering a request finishes that answer (HTTPServer marks it
-// `Connection: close`, see `ConnectionCounts.isDraining`) and ends. Connections still
-// open after the grace period are cancelled (their pending receive is cancelled through
-// the ring). Transient accept errors (EMFILE...) do not end the loop: the listener backs
-// off and retries.
+// `Connection: close`: it sees `Task.isShuttingDownGracefully`) and ends; connections
+// still open after the grace period are cancelled. Then the other services return and
+// so does `serveConnections`. A second signal while shutting down changes nothing (the
+// group ignores both signals from the first on); the grace period bounds the drain.
+// Transient accept errors (EMFILE...) do not end the accept loop: the listener backs off
+// and retries (TCPListener's own behaviour).
 
 import Glibc
+import Logging
+import ServiceLifecycle
 import Synchronization
-import URing
+@_spi(ExperimentalCustomExecutors) import URing
 
-/// Counts of one `serveConnections` run, and whether it is draining.
+/// Counts of one `serveConnections` run.
 public final class ConnectionCounts: Sendable {
+    /// Connections accepted, refused ones included.
     public let accepted = Atomic<Int>(0)
     public let active = Atomic<Int>(0)
     /// Connections closed at once because `maximumConnections` were open.
     public let refused = Atomic<Int>(0)
-    let draining = Atomic<Bool>(false)
     public init() {}
-
-    /// Whether the listener has closed and open connections are being drained: answer
-    /// the request at hand with `Connection: close`, take no further one.
-    public var isDraining: Bool { draining.load(ordering: .relaxed) }
 }
 
-/// The connections a `serveConnections` run has open, so that draining can shut their
-/// receiving side down. A connection leaves before it is closed, so a descriptor number
-/// shut down here is never one the process has reused meanwhile.
-private final class OpenConnections: Sendable {
-    private struct State {
-        var streams: [Int: TCPStream] = [:]
-        var nextID = 0
-        var draining = false
-    }
-
-    private let state = Mutex(State())
-
-    /// Registers `stream`; when already draining, its receiving side is shut down at once.
-    func add(_ stream: TCPStream) -> Int {
-        state.withLock { state in
-            state.nextID += 1
-            state.streams[state.nextID] = stream
-            if state.draining { _ = shutdown(stream.descriptor.rawValue, Int32(SHUT_RD)) }
-            return state.nextID
-        }
-    }
-
-    func remove(_ id: Int) {
-        _ = state.withLock { $0.streams.removeValue(forKey: id) }
-    }
-
-    /// Shuts down the receiving side of every open connection (and of later ones).
-    func drain() {
-        state.withLock { state in
-            state.draining = true
-            for stream in state.streams.values { _ = shutdown(stream.descriptor.rawValue, Int32(SHUT_RD)) }
-        }
-    }
-}
-
-/// Accepts until `listener` is closed, running `handle` for each connection in its own
-/// task and closing the connection when `handle` returns; then drains (see above), waits
-/// up to `gracePeriod` for the connections and cancels the rest. A connection that
-/// arrives while `maximumConnections` are open is closed at once. `name` prefixes the
-/// lines it prints.
+/// Serves `listener` until SIGTERM or SIGINT, then drains (see above) and returns:
+/// runs `handle` for each connection in its own task and closes the connection when
+/// `handle` returns. A connection that arrives while `maximumConnections` are open is
+/// closed at once (and counted in `counts.refused`). `services` run in the same group,
+/// after the runtime and before the listener (so they stop after it). `announcement` is
+/// printed once the group has taken over SIGTERM and SIGINT, so a signal that follows it
+/// always shuts down gracefully. Log lines go to swift-log with the label `name`.
+///
+/// - Throws: what the group throws: an accept error that ended the loop, a failed service.
 public func serveConnections(
-    _ listener: TCPListener, name: String, gracePeriod: Duration, counts: ConnectionCounts,
-    maximumConnections: Int = .max, handle: @escaping @Sendable (TCPStream) async -> Void
-) async {
-    let open = OpenConnections()
-    await withDiscardingTaskGroup { group in
-        do {
-            for try await stream in listener.connections {
-                counts.accepted.add(1, ordering: .relaxed)
-                guard counts.active.load(ordering: .relaxed) < maximumConnections else {
-                    counts.refused.add(1, ordering: .relaxed)
-                    try? await stream.close()
-                    continue
-                }
-                counts.active.add(1, ordering: .relaxed)
-                let id = open.add(stream)
-                group.addTask {
-                    await handle(stream)
-                    open.remove(id)
-                    try? await stream.close()
-                    counts.active.subtract(1, ordering: .relaxed)
-                }
-            }
-        } catch {
-            say("\(name): accept loop ended: \(error)")
+    _ listener: TCPListener, name: String, announcement: String, gracePeriod: Duration, counts: ConnectionCounts,
+    maximumConnections: Int = .max, services: [any Service] = [],
+    handle: @escaping @Sendable (TCPStream) async -> Void
+) async throws {
+    let logger = Logger(label: name)
+    // The limit is counted here rather than with TCPListenerService's `maximumConnections`,
+    // which closes such a connection without telling anyone: the summary counts refusals.
+    let server = TCPListenerService(listener: listener, gracePeriod: gracePeriod, logger: logger) { stream in
+        counts.accepted.add(1, ordering: .relaxed)
+        guard counts.active.add(1, ordering: .relaxed).newValue <= maximumConnections else {
+            counts.active.subtract(1, ordering: .relaxed)
+            counts.refused.add(1, ordering: .relaxed)
+            return
         }
-        counts.draining.store(true, ordering: .relaxed)
-        open.drain()
-        let deadline = ContinuousClock.now + gracePeriod
-        while counts.active.load(ordering: .relaxed) > 0 && ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        let remaining = counts.active.load(ordering: .relaxed)
-        if remaining > 0 {
-            say("\(name): cancelling \(remaining) connection(s) still open after \(gracePeriod)")
-            group.cancelAll()
-        }
+        defer { counts.active.subtract(1, ordering: .relaxed) }
+        await handle(stream)
+    }
+    let all: [any Service] = [URingRuntimeFactory.shared] + services + [Announced(server, line: announcement)]
+    let group = ServiceGroup(
+        configuration: ServiceGroupConfiguration(
+            services: all.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+    try await group.run()
+}
+
+/// A service that prints `line` when it starts: the group has installed its signal
+/// handling by then.
+private struct Announced<Base: Service>: Service {
+    let base: Base
+    let line: String
+
+    init(_ base: Base, line: String) {
+        self.base = base
+        self.line = line
+    }
+
+    func run() async throws {
+        say(line)
+        try await base.run()
     }
 }
 
