@@ -1,7 +1,7 @@
 // EchoServer: a TCP echo server on swift-uring, with the runtime as the process-default
 // executor (URingRuntimeFactory), so every task runs on a ring-owning worker.
 //
-//   swift run EchoServer [--port N] [--host 127.0.0.1]
+//   swift run EchoServer [--port N] [--host 127.0.0.1]     (in Examples/Servers)
 //
 // One task per connection, from one multishot accept (`listener.connections`), served by
 // a TCPListenerService in a ServiceGroup (ExampleSupport's serveConnections). Ctrl-C

@@ -1,7 +1,7 @@
 // HTTPServer: a small HTTP/1.1 static-file server on swift-uring (keep-alive, GET and
 // HEAD), with the runtime as the process-default executor (URingRuntimeFactory).
 //
-//   swift run HTTPServer --root DIR [--port N] [--host 127.0.0.1]
+//   swift run HTTPServer --root DIR [--port N] [--host 127.0.0.1]   (in Examples/Servers)
 //   swift run HTTPServer --self-test      (the request parser's checks, no sockets)
 //
 // One task per connection (HTTPConnection), from one multishot accept, served by a
