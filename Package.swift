@@ -107,24 +107,6 @@ let package = Package(
             path: "Examples/GlobalExecutor",
             swiftSettings: strict + [.unsafeFlags(["-Xfrontend", "-disable-availability-checking"])]
         ),
-        .target(
-            name: "ExampleSupport",
-            dependencies: ["URing"],
-            path: "Examples/ExampleSupport",
-            swiftSettings: strict
-        ),
-        .executableTarget(
-            name: "EchoServer",
-            dependencies: ["URing", "URingExecutor", "ExampleSupport"],
-            path: "Examples/EchoServer",
-            swiftSettings: strict + [.unsafeFlags(["-Xfrontend", "-disable-availability-checking"])]
-        ),
-        .executableTarget(
-            name: "HTTPServer",
-            dependencies: ["URing", "URingExecutor", "ExampleSupport"],
-            path: "Examples/HTTPServer",
-            swiftSettings: strict + [.unsafeFlags(["-Xfrontend", "-disable-availability-checking"])]
-        ),
         .executableTarget(
             name: "RuntimeAsDefaultExample",
             dependencies: ["URing", "URingExecutor"],

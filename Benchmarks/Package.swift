@@ -9,7 +9,7 @@ import PackageDescription
 // - executor-bench: tokio's scheduler benchmarks (ExecutorWorkloads), one table: it starts
 //   executor-bench-default (URingRuntimeFactory as default executor), executor-bench-swift
 //   (Swift's default executor) and tokio-peer/ (Rust, built by scripts/executor-bench).
-// - nio-http-server: the SwiftNIO counterpart of Examples/HTTPServer, for scripts/http-bench.
+// - nio-http-server: the SwiftNIO counterpart of Examples/Servers' HTTPServer, for scripts/http-bench.
 // - soak-bench: a mixed read/write/open/cancel load; RSS, slots, buffers, fds stay flat.
 // - shutdown-leak-check: a runtime shut down under load, for valgrind (scripts/leak-check).
 // - tree-copy-bench: FileSystem.copyTree against cp -a on a 16,000-file tree

@@ -1,4 +1,4 @@
-// RequestPath, contentType and MemoryRoute: the same rules as Examples/HTTPServer's
+// RequestPath, contentType and MemoryRoute: the same rules as Examples/Servers/Sources/HTTPServer's
 // (RequestPath.swift, HTTPResponseHead.swift, MemoryRoute.swift), repeated here so that
 // the two servers refuse, label and answer identically. Query and fragment dropped, percent-escapes decoded (bad escape or
 // NUL: malformed), empty and "." segments dropped, any ".." segment: traversal.
@@ -53,7 +53,7 @@ enum RequestPath {
     }
 }
 
-/// The Content-Type for a file name's extension (as Examples/HTTPServer).
+/// The Content-Type for a file name's extension (as Examples/Servers/Sources/HTTPServer).
 func contentType(forPath path: String) -> String {
     guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return "application/octet-stream" }
     switch path[path.index(after: dot)...].lowercased() {
@@ -69,7 +69,7 @@ func contentType(forPath path: String) -> String {
     }
 }
 
-/// GET /mem/1k: 1 KiB from memory, as Examples/HTTPServer's MemoryRoute (the same head
+/// GET /mem/1k: 1 KiB from memory, as Examples/Servers/Sources/HTTPServer's MemoryRoute (the same head
 /// fields and body bytes), preallocated once.
 enum MemoryRoute {
     static let path = "/mem/1k"

@@ -1,4 +1,4 @@
-// nio-http-server: the SwiftNIO counterpart of Examples/HTTPServer, for the HTTP
+// nio-http-server: the SwiftNIO counterpart of Examples/Servers/Sources/HTTPServer, for the HTTP
 // benchmark (Benchmarks/scripts/http-bench). Same file-serving semantics: GET/HEAD
 // only (405 with Allow otherwise), ".." after percent-decoding is 403, a missing file
 // 404, a directory serves its index.html, the file is opened and read on every request

@@ -26,6 +26,7 @@
 // nothing), a keep-alive connection may wait `idle` for its next request, and each send
 // must complete within `write` (a client that stops reading).
 
+import ServiceLifecycle
 import URing
 
 /// How long a connection may take over each phase.
@@ -126,8 +127,8 @@ struct HTTPConnection: ~Copyable {
     /// Skips the body and answers one parsed request; returns whether the connection stays open.
     private mutating func serve(_ head: HTTPRequestHead) async throws -> Bool {
         var head = head
-        // Draining (the server is stopping): answer this one, then close.
-        if statistics.connections.isDraining { head.keepAlive = false }
+        // Draining (the service group is shutting down): answer this one, then close.
+        if Task.isShuttingDownGracefully { head.keepAlive = false }
         guard head.contentLength <= Self.maximumBodyLength else {
             try await sendError(.payloadTooLarge, keepAlive: false)
             return false

@@ -14,13 +14,16 @@
 //
 // A connection unregisters before it is closed (serveHTTP returns first), and the
 // sweeper shuts sockets down only under the registry's lock, so it never touches a
-// descriptor number the process has reused.
+// descriptor number the process has reused. The sweeper is a Service in the server's
+// ServiceGroup, listed before the listener service: it stops on graceful shutdown once
+// the listener's connections have drained.
 
 import Glibc
+import ServiceLifecycle
 import Synchronization
 import URing
 
-final class ConnectionDeadlines: Sendable {
+final class ConnectionDeadlines: Service {
     /// One connection's deadline.
     final class Entry: Sendable {
         let stream: TCPStream
@@ -81,11 +84,13 @@ final class ConnectionDeadlines: Sendable {
         _ = state.withLock { $0.entries.removeValue(forKey: entry.id) }
     }
 
-    /// Sweeps until cancelled.
+    /// Sweeps until graceful shutdown or cancellation.
     func run() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: tick)
-            sweep(now: Self.now())
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: self.tick)
+                self.sweep(now: Self.now())
+            }
         }
     }
 

@@ -1,13 +1,15 @@
 // EchoServer: a TCP echo server on swift-uring, with the runtime as the process-default
 // executor (URingRuntimeFactory), so every task runs on a ring-owning worker.
 //
-//   swift run EchoServer [--port N] [--host 127.0.0.1]
+//   swift run EchoServer [--port N] [--host 127.0.0.1]     (in Examples/Servers)
 //
-// One task per connection, from one multishot accept (`listener.connections`). Ctrl-C
-// (SIGINT) or SIGTERM closes the listener, which ends the accept loop at once; each open
-// connection's receiving side is shut down, so it echoes what it already has and ends;
-// the rest are cancelled after `gracePeriod`; then a summary is printed and the process
-// exits 0. A runtime that cannot start exits 1 with the reason.
+// One task per connection, from one multishot accept (`listener.connections`), served by
+// a TCPListenerService in a ServiceGroup (ExampleSupport's serveConnections). Ctrl-C
+// (SIGINT) or SIGTERM shuts the group down gracefully: the listener closes, which ends
+// the accept loop at once; each open connection's receiving side is shut down, so it
+// echoes what it already has and ends; the rest are cancelled after `gracePeriod`; then
+// a summary is printed and the process exits 0. A runtime that cannot start exits 1
+// with the reason.
 
 @_spi(ExperimentalCustomExecutors) import URing
 @_spi(ExperimentalCustomExecutors) import _Concurrency
@@ -37,7 +39,7 @@ final class EchoStatistics: Sendable {
 /// How long open connections may take to finish after the listener closed.
 let gracePeriod = Duration.seconds(2)
 
-/// Echoes what `stream` receives until the peer ends it (serveConnections closes it).
+/// Echoes what `stream` receives until the peer ends it (the listener service closes it).
 func echo(_ stream: TCPStream, statistics: EchoStatistics) async {
     // Safety: owned by this task, freed after the last receive/send returned (the ring
     // no longer touches it then).
@@ -62,24 +64,22 @@ let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
 let status = await Task.detached { () -> Int32 in
     let listener: TCPListener
     do {
-        try ShutdownSignal.install()
         listener = try TCPListener(binding: try SocketAddress(ipAddress: options.host, port: options.port))
     } catch {
         complain("EchoServer: cannot listen on \(options.host):\(options.port): \(error)")
         return 1
     }
-    say("EchoServer: listening on \(listener.localAddress)")
 
     let statistics = EchoStatistics()
-    let stopper = Task {
-        do { try await ShutdownSignal.wait() } catch { say("EchoServer: signal wait failed: \(error)") }
-        say("EchoServer: shutting down")
-        try? await listener.close()
+    do {
+        try await serveConnections(
+            listener, name: "EchoServer", announcement: "EchoServer: listening on \(listener.localAddress)",
+            gracePeriod: gracePeriod, counts: statistics.connections
+        ) { stream in await echo(stream, statistics: statistics) }
+    } catch {
+        complain("EchoServer: \(error)")
+        return 1
     }
-    await serveConnections(listener, name: "EchoServer", gracePeriod: gracePeriod, counts: statistics.connections) {
-        stream in await echo(stream, statistics: statistics)
-    }
-    stopper.cancel()
     say("""
         EchoServer: stopped; \(statistics.connections.accepted.load(ordering: .relaxed)) connection(s), \
         \(statistics.echoedBytes.load(ordering: .relaxed)) byte(s) echoed, \

@@ -1,5 +1,5 @@
 // Command-line options of the echo server: `[--port N] [--host ADDRESS]`, parsed by hand
-// (the root package takes no argument-parser dependency).
+// (the example takes no argument-parser dependency).
 
 import ExampleSupport
 import Glibc

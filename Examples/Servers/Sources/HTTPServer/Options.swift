@@ -1,7 +1,7 @@
 // Command-line options of the HTTP server: `--root DIR [--port N] [--host ADDRESS]
 // [--header-timeout S] [--idle-timeout S] [--write-timeout S] [--max-connections N]
 // [--follow-symlinks]`, parsed by hand
-// (the root package takes no argument-parser dependency).
+// (the example takes no argument-parser dependency).
 
 import ExampleSupport
 import Glibc

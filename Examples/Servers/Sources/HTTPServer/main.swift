@@ -1,15 +1,18 @@
 // HTTPServer: a small HTTP/1.1 static-file server on swift-uring (keep-alive, GET and
 // HEAD), with the runtime as the process-default executor (URingRuntimeFactory).
 //
-//   swift run HTTPServer --root DIR [--port N] [--host 127.0.0.1]
+//   swift run HTTPServer --root DIR [--port N] [--host 127.0.0.1]   (in Examples/Servers)
 //   swift run HTTPServer --self-test      (the request parser's checks, no sockets)
 //
-// One task per connection (HTTPConnection), from one multishot accept. Ctrl-C (SIGINT)
-// or SIGTERM closes the listener, which ends the accept loop at once; then connections
-// drain: idle keep-alive ones are closed at once, a request being answered gets its
-// answer with `Connection: close` (ExampleSupport's serveConnections), anything still
-// open after `gracePeriod` is cancelled; then a summary is printed and the process exits
-// 0. A runtime that cannot start exits 1 with the reason.
+// One task per connection (HTTPConnection), from one multishot accept, served by a
+// TCPListenerService in a ServiceGroup together with the timeout sweeper
+// (ConnectionDeadlines; see ExampleSupport's serveConnections). Ctrl-C (SIGINT) or
+// SIGTERM shuts the group down gracefully: the listener closes, which ends the accept
+// loop at once; then connections drain: idle keep-alive ones are closed at once, a
+// request being answered gets its answer with `Connection: close`
+// (`Task.isShuttingDownGracefully`), anything still open after `gracePeriod` is
+// cancelled; then the sweeper stops, a summary is printed and the process exits 0. A
+// runtime that cannot start exits 1 with the reason.
 
 @_spi(ExperimentalCustomExecutors) import URing
 @_spi(ExperimentalCustomExecutors) import _Concurrency
@@ -41,7 +44,7 @@ final class ServerStatistics: Sendable {
 /// How long open connections may take to finish after the listener closed.
 let gracePeriod = Duration.seconds(2)
 
-/// Serves one connection until it ends (serveConnections closes it).
+/// Serves one connection until it ends (the listener service closes it).
 func serveHTTP(
     _ stream: TCPStream, root: ServedRoot, statistics: ServerStatistics, timeouts: HTTPTimeouts,
     deadlines: ConnectionDeadlines
@@ -77,31 +80,28 @@ let status = await Task.detached { () -> Int32 in
             complain("HTTPServer: --root \(options.root) is not a directory we can open: \(error)")
             return 2
         }
-        try ShutdownSignal.install()
         listener = try TCPListener(binding: try SocketAddress(ipAddress: options.host, port: options.port), backlog: 1024)
     } catch {
         complain("HTTPServer: cannot serve \(options.root) on \(options.host):\(options.port): \(error)")
         return 1
     }
-    say("HTTPServer: serving \(options.root) on http://\(listener.localAddress)/")
 
     let statistics = ServerStatistics()
-    let stopper = Task {
-        do { try await ShutdownSignal.wait() } catch { say("HTTPServer: signal wait failed: \(error)") }
-        say("HTTPServer: shutting down")
-        try? await listener.close()
-    }
     let timeouts = options.timeouts
     let deadlines = ConnectionDeadlines(timeouts: timeouts)
-    let sweeper = Task { await deadlines.run() }
-    await serveConnections(
-        listener, name: "HTTPServer", gracePeriod: gracePeriod, counts: statistics.connections,
-        maximumConnections: options.maximumConnections
-    ) { stream in
-        await serveHTTP(stream, root: root, statistics: statistics, timeouts: timeouts, deadlines: deadlines)
+    do {
+        try await serveConnections(
+            listener, name: "HTTPServer", announcement: "HTTPServer: serving \(options.root) on http://\(listener.localAddress)/",
+            gracePeriod: gracePeriod, counts: statistics.connections, maximumConnections: options.maximumConnections,
+            services: [deadlines]
+        ) { stream in
+            await serveHTTP(stream, root: root, statistics: statistics, timeouts: timeouts, deadlines: deadlines)
+        }
+    } catch {
+        complain("HTTPServer: \(error)")
+        await root.close()
+        return 1
     }
-    stopper.cancel()
-    sweeper.cancel()
     await root.close()
     say("""
         HTTPServer: stopped; \(statistics.connections.accepted.load(ordering: .relaxed)) connection(s), \
