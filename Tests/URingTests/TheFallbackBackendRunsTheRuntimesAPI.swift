@@ -33,7 +33,9 @@ struct TheFallbackBackendRunsTheRuntimesAPI {
             try await file.close()
             #expect(try await FileSystem.readAll(path) == payload)
             try await FileSystem.unlink(path)
-            await #expect(throws: Errno.noSuchFileOrDirectory) { try await FileSystem.readAll(path) }
+            await #expect(throws: PathError(path: path, systemCall: "openat", errno: .noSuchFileOrDirectory)) {
+                try await FileSystem.readAll(path)
+            }
         }
     }
 
