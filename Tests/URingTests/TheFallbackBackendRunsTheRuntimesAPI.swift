@@ -139,7 +139,9 @@ struct TheFallbackBackendRunsTheRuntimesAPI {
             let listener = try TCPListener(binding: .ipv4Loopback())
             let address = listener.localAddress
             try await listener.close()
-            await #expect(throws: Errno.connectionRefused) { _ = try await TCPStream.connect(to: address) }
+            await #expect(throws: SocketError(address: address, systemCall: "connect", errno: .connectionRefused)) {
+                _ = try await TCPStream.connect(to: address)
+            }
         }
     }
 }
