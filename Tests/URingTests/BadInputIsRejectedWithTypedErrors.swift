@@ -23,7 +23,7 @@ struct BadInputIsRejectedWithTypedErrors {
             await #expect(throws: URingError.invalidArgument("the path is empty")) {
                 try await File.open("", .readOnly)
             }
-            await #expect(throws: Errno.noSuchFileOrDirectory) {
+            await #expect(throws: PathError(path: "/nonexistent/swift-uring", systemCall: "openat", errno: .noSuchFileOrDirectory)) {
                 try await File.open("/nonexistent/swift-uring", .readOnly)
             }
             await #expect(throws: URingError.invalidArgument("opening with .create needs permissions for the new file")) {

@@ -48,10 +48,13 @@ struct CopyCopiesContentsAndPermissions {
         let scratch = try TemporaryDirectory()
         let destination = scratch.appending("copy")
         _ = try await withRuntime { _ in
-            await #expect(throws: Errno.noSuchFileOrDirectory) {
+            await #expect(throws: PathError(path: scratch.appending("missing"), systemCall: "openat", errno: .noSuchFileOrDirectory)) {
                 try await FileSystem.copy(from: scratch.appending("missing"), to: destination)
             }
-            await #expect(throws: Errno.isDirectory) { try await FileSystem.copy(from: scratch.path, to: destination) }
+            let directory = await #expect(throws: PathError.self) { try await FileSystem.copy(from: scratch.path, to: destination) }
+            #expect(directory?.path == scratch.path)
+            #expect(directory?.reason == .unsupportedFileType(.directory))
+            #expect(directory?.errno == .isDirectory)
         }
         #expect(access(destination.string, F_OK) != 0)
         #expect(openDescriptorCount(on: scratch.path) == 0)

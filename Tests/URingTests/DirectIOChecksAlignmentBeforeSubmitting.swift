@@ -28,7 +28,7 @@ struct DirectIOChecksAlignmentBeforeSubmitting {
             let file: File
             do {
                 file = try await File.open(scratch.path, .readWrite, options: [.direct])
-            } catch Errno.invalidArgument {
+            } catch let error as PathError where error.errno == .invalidArgument {
                 print("skipped: \(scratch.path) is on a file system without O_DIRECT (EINVAL at open)")
                 return
             }

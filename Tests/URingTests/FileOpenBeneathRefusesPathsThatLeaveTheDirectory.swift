@@ -26,7 +26,9 @@ struct FileOpenBeneathRefusesPathsThatLeaveTheDirectory {
             for path in escapes {
                 refused.append(await #expect(throws: PathError.self) { try await File.open(path, .readOnly, beneath: directory) })
             }
-            await #expect(throws: Errno.noSuchFileOrDirectory) { try await File.open("missing", .readOnly, beneath: directory) }
+            await #expect(throws: PathError(path: "missing", systemCall: "openat2", errno: .noSuchFileOrDirectory)) {
+                try await File.open("missing", .readOnly, beneath: directory)
+            }
             return (inside, viaDotDot, refused)
         }
         #expect(insideBytes == [1, 2])

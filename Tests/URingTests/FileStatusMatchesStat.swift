@@ -60,7 +60,7 @@ struct FileStatusMatchesStat {
     func missingPath() async throws {
         let directory = try TemporaryDirectory()
         _ = try await withRuntime { _ in
-            await #expect(throws: Errno.noSuchFileOrDirectory) {
+            await #expect(throws: PathError(path: directory.appending("missing"), systemCall: "statx", errno: .noSuchFileOrDirectory)) {
                 try await FileSystem.status(of: directory.appending("missing"))
             }
         }

@@ -37,10 +37,10 @@ struct FileSystemContentsOfDirectoryListsEveryEntryWithItsType {
         let file = scratch.appending("file")
         close(open(file.string, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600))
         try await withRuntime { _ in
-            await #expect(throws: Errno.noSuchFileOrDirectory) {
+            await #expect(throws: PathError(path: scratch.appending("missing"), systemCall: "openat", errno: .noSuchFileOrDirectory)) {
                 for try await _ in FileSystem.contentsOfDirectory(at: scratch.appending("missing")) {}
             }
-            await #expect(throws: Errno.notDirectory) {
+            await #expect(throws: PathError(path: file, systemCall: "openat", errno: .notDirectory)) {
                 for try await _ in FileSystem.contentsOfDirectory(at: file) {}
             }
             await #expect(throws: URingError.invalidArgument("the path is empty")) {

@@ -12,9 +12,12 @@ struct FileSystemHardLinksNameTheSameFile {
         let (first, linked, bytes) = try await withRuntime { _ in
             try await FileSystem.write(contentsOf: [1, 2, 3], to: original)
             try await FileSystem.createHardLink(at: second, to: original)
-            await #expect(throws: Errno.fileExists) { try await FileSystem.createHardLink(at: second, to: original) }
-            await #expect(throws: Errno.noSuchFileOrDirectory) {
-                try await FileSystem.createHardLink(at: scratch.appending("third"), to: scratch.appending("missing"))
+            await #expect(throws: PathError(path: second, otherPath: original, systemCall: "linkat", errno: .fileExists)) {
+                try await FileSystem.createHardLink(at: second, to: original)
+            }
+            let third = scratch.appending("third"), missing = scratch.appending("missing")
+            await #expect(throws: PathError(path: third, otherPath: missing, systemCall: "linkat", errno: .noSuchFileOrDirectory)) {
+                try await FileSystem.createHardLink(at: third, to: missing)
             }
             await #expect(throws: URingError.invalidArgument("the path is empty")) {
                 try await FileSystem.createHardLink(at: "", to: original)

@@ -62,7 +62,9 @@ struct FileSystemSetsPermissionsTimesAndOwners {
             try await FileSystem.write(contentsOf: [1], to: file)
             try await FileSystem.createSymbolicLink(at: link, to: "file")
             guard isRoot else {
-                await #expect(throws: Errno.notPermitted) { try await FileSystem.setOwner(at: file, user: 4321, group: nil) }
+                await #expect(throws: PathError(path: file, systemCall: "fchownat", errno: .notPermitted)) {
+                    try await FileSystem.setOwner(at: file, user: 4321, group: nil)
+                }
                 return (nil, nil) as (FileStatus?, FileStatus?)
             }
             try await FileSystem.setOwner(at: file, user: 4321, group: 8765)
@@ -84,7 +86,9 @@ struct FileSystemSetsPermissionsTimesAndOwners {
             try await FileSystem.write(contentsOf: [1, 2, 3], to: file)
             try await FileSystem.createSymbolicLink(at: scratch.appending("link"), to: "file")
             try await FileSystem.createSymbolicLink(at: scratch.appending("dangling"), to: "missing")
-            await #expect(throws: Errno.noSuchFileOrDirectory) { try await FileSystem.status(of: scratch.appending("dangling")) }
+            await #expect(throws: PathError(path: scratch.appending("dangling"), systemCall: "statx", errno: .noSuchFileOrDirectory)) {
+                try await FileSystem.status(of: scratch.appending("dangling"))
+            }
             return (
                 try await FileSystem.status(of: scratch.appending("link")),
                 try await FileSystem.status(of: scratch.appending("link"), followSymlinks: false),
@@ -116,11 +120,15 @@ struct FileSystemSetsPermissionsTimesAndOwners {
             await #expect(throws: URingError.invalidArgument("the path is empty")) {
                 try await FileSystem.setTimes(at: "", access: nil, modification: nil)
             }
-            await #expect(throws: Errno.noSuchFileOrDirectory) { try await FileSystem.setPermissions([.ownerRead], at: missing) }
-            await #expect(throws: Errno.noSuchFileOrDirectory) {
+            await #expect(throws: PathError(path: missing, systemCall: "fchmodat", errno: .noSuchFileOrDirectory)) {
+                try await FileSystem.setPermissions([.ownerRead], at: missing)
+            }
+            await #expect(throws: PathError(path: missing, systemCall: "utimensat", errno: .noSuchFileOrDirectory)) {
                 try await FileSystem.setTimes(at: missing, access: .zero, modification: .zero)
             }
-            await #expect(throws: Errno.noSuchFileOrDirectory) { try await FileSystem.setOwner(at: missing, user: 0, group: 0) }
+            await #expect(throws: PathError(path: missing, systemCall: "fchownat", errno: .noSuchFileOrDirectory)) {
+                try await FileSystem.setOwner(at: missing, user: 0, group: 0)
+            }
             return (before, try await FileSystem.status(of: file))
         }
         #expect(after.permissions == before.permissions)

@@ -34,8 +34,12 @@ struct FileSystemSymbolicLinksReadBackTheirTarget {
         let file = scratch.appending("file")
         let notLink = try await withRuntime { _ in
             try await FileSystem.write(contentsOf: [5], to: file)
-            await #expect(throws: Errno.noSuchFileOrDirectory) { try await FileSystem.readLink(at: scratch.appending("missing")) }
-            await #expect(throws: Errno.fileExists) { try await FileSystem.createSymbolicLink(at: file, to: "elsewhere") }
+            await #expect(throws: PathError(path: scratch.appending("missing"), systemCall: "readlink", errno: .noSuchFileOrDirectory)) {
+                try await FileSystem.readLink(at: scratch.appending("missing"))
+            }
+            await #expect(throws: PathError(path: file, otherPath: "elsewhere", systemCall: "symlinkat", errno: .fileExists)) {
+                try await FileSystem.createSymbolicLink(at: file, to: "elsewhere")
+            }
             await #expect(throws: URingError.invalidArgument("the path is empty")) { try await FileSystem.readLink(at: "") }
             await #expect(throws: URingError.invalidArgument("the path is empty")) {
                 try await FileSystem.createSymbolicLink(at: scratch.appending("x"), to: "")

@@ -13,7 +13,9 @@ struct FileSystemUnlinksRenamesAndMakesDirectories {
             let status = try await FileSystem.status(of: path)
             #expect(status.type == .directory)
             #expect(status.permissions == [.ownerReadWriteExecute])
-            await #expect(throws: Errno.fileExists) { try await FileSystem.createDirectory(path) }
+            await #expect(throws: PathError(path: path, systemCall: "mkdirat", errno: .fileExists)) {
+                try await FileSystem.createDirectory(path)
+            }
         }
     }
 
@@ -21,8 +23,9 @@ struct FileSystemUnlinksRenamesAndMakesDirectories {
     func createDirectoryWithoutParent() async throws {
         let scratch = try TemporaryDirectory()
         _ = try await withRuntime { _ in
-            await #expect(throws: Errno.noSuchFileOrDirectory) {
-                try await FileSystem.createDirectory(scratch.appending("missing/child"))
+            let child = scratch.appending("missing/child")
+            await #expect(throws: PathError(path: child, systemCall: "mkdirat", errno: .noSuchFileOrDirectory)) {
+                try await FileSystem.createDirectory(child)
             }
         }
     }
@@ -35,8 +38,12 @@ struct FileSystemUnlinksRenamesAndMakesDirectories {
             try await FileSystem.write(contentsOf: [1], to: file)
             try await FileSystem.unlink(file)
             #expect(access(file.string, F_OK) != 0)
-            await #expect(throws: Errno.noSuchFileOrDirectory) { try await FileSystem.unlink(file) }
-            await #expect(throws: Errno.isDirectory) { try await FileSystem.unlink(scratch.path) }
+            await #expect(throws: PathError(path: file, systemCall: "unlinkat", errno: .noSuchFileOrDirectory)) {
+                try await FileSystem.unlink(file)
+            }
+            await #expect(throws: PathError(path: scratch.path, systemCall: "unlinkat", errno: .isDirectory)) {
+                try await FileSystem.unlink(scratch.path)
+            }
         }
     }
 
@@ -51,9 +58,13 @@ struct FileSystemUnlinksRenamesAndMakesDirectories {
             try await FileSystem.write(contentsOf: [1], to: full.appending("inside"))
             try await FileSystem.removeDirectory(empty)
             #expect(access(empty.string, F_OK) != 0)
-            await #expect(throws: Errno.directoryNotEmpty) { try await FileSystem.removeDirectory(full) }
+            await #expect(throws: PathError(path: full, systemCall: "unlinkat", errno: .directoryNotEmpty)) {
+                try await FileSystem.removeDirectory(full)
+            }
             #expect(access(full.string, F_OK) == 0)
-            await #expect(throws: Errno.noSuchFileOrDirectory) { try await FileSystem.removeDirectory(empty) }
+            await #expect(throws: PathError(path: empty, systemCall: "unlinkat", errno: .noSuchFileOrDirectory)) {
+                try await FileSystem.removeDirectory(empty)
+            }
         }
     }
 
@@ -68,7 +79,8 @@ struct FileSystemUnlinksRenamesAndMakesDirectories {
             try await FileSystem.rename(source, to: destination)
             #expect(access(source.string, F_OK) != 0)
             #expect(try await FileSystem.readAll(destination) == [1, 2, 3])
-            await #expect(throws: Errno.noSuchFileOrDirectory) { try await FileSystem.rename(source, to: destination) }
+            let renamed = PathError(path: source, otherPath: destination, systemCall: "renameat2", errno: .noSuchFileOrDirectory)
+            await #expect(throws: renamed) { try await FileSystem.rename(source, to: destination) }
         }
     }
 
@@ -81,7 +93,9 @@ struct FileSystemUnlinksRenamesAndMakesDirectories {
             try await FileSystem.createDirectory(moving)
             try await FileSystem.createDirectory(full)
             try await FileSystem.write(contentsOf: [1], to: full.appending("inside"))
-            await #expect(throws: Errno.directoryNotEmpty) { try await FileSystem.rename(moving, to: full) }
+            await #expect(throws: PathError(path: moving, otherPath: full, systemCall: "renameat2", errno: .directoryNotEmpty)) {
+                try await FileSystem.rename(moving, to: full)
+            }
         }
     }
 }

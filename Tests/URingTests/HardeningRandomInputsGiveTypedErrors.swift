@@ -1,7 +1,8 @@
 // Issue 7, input fuzzing: 1,000,000 random calls through the public API with random
 // paths (random bytes, NUL, empty, huge, "..", missing directories), offsets (negative,
 // huge, Int64.max), lengths (0, negative, huge), descriptors, addresses and ports. No
-// call may crash, and every failure must be a typed error (Errno or URingError).
+// call may crash, and every failure must be a typed error (Errno, PathError, SocketError
+// or URingError).
 //
 // What the calls may touch: anything they create, truncate, write, rename or remove
 // lies inside a scratch directory (no "..", a small set of names so the directory stays
@@ -295,6 +296,10 @@ struct Fuzzer {
             tally.succeeded += 1
         case .failure(let error as Errno):
             tally.errors["Errno.\(error.rawValue)", default: 0] += 1
+        case .failure(let error as PathError):
+            tally.errors["PathError.\(error.systemCall ?? "\(error.reason)").\(error.errno.rawValue)", default: 0] += 1
+        case .failure(let error as SocketError):
+            tally.errors["SocketError.\(error.systemCall).\(error.errno.rawValue)", default: 0] += 1
         case .failure(let error as URingError):
             tally.errors["URingError.\(Self.caseName(error))", default: 0] += 1
         case .failure(let error):

@@ -39,10 +39,12 @@ struct ReadAllReturnsEveryByteOfAFile {
     func readAllFailures() async throws {
         let scratch = try TemporaryDirectory()
         _ = try await withRuntime { _ in
-            await #expect(throws: Errno.noSuchFileOrDirectory) {
+            await #expect(throws: PathError(path: scratch.appending("missing"), systemCall: "openat", errno: .noSuchFileOrDirectory)) {
                 try await FileSystem.readAll(scratch.appending("missing"))
             }
-            await #expect(throws: Errno.isDirectory) { try await FileSystem.readAll(scratch.path) }
+            await #expect(throws: PathError(path: scratch.path, systemCall: "read", errno: .isDirectory)) {
+                try await FileSystem.readAll(scratch.path)
+            }
         }
         #expect(openDescriptorCount(on: scratch.path) == 0)
     }

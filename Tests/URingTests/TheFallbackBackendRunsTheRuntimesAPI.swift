@@ -33,7 +33,9 @@ struct TheFallbackBackendRunsTheRuntimesAPI {
             try await file.close()
             #expect(try await FileSystem.readAll(path) == payload)
             try await FileSystem.unlink(path)
-            await #expect(throws: Errno.noSuchFileOrDirectory) { try await FileSystem.readAll(path) }
+            await #expect(throws: PathError(path: path, systemCall: "openat", errno: .noSuchFileOrDirectory)) {
+                try await FileSystem.readAll(path)
+            }
         }
     }
 
@@ -137,7 +139,9 @@ struct TheFallbackBackendRunsTheRuntimesAPI {
             let listener = try TCPListener(binding: .ipv4Loopback())
             let address = listener.localAddress
             try await listener.close()
-            await #expect(throws: Errno.connectionRefused) { _ = try await TCPStream.connect(to: address) }
+            await #expect(throws: SocketError(address: address, systemCall: "connect", errno: .connectionRefused)) {
+                _ = try await TCPStream.connect(to: address)
+            }
         }
     }
 }

@@ -72,8 +72,8 @@ private func connectionRefused(_ address: SocketAddress) async -> Bool {
         let probe = try await TCPStream.connect(to: address)
         try? await probe.close()
         return false
-    } catch let error as Errno {
-        return error == .connectionRefused
+    } catch let error as SocketError {
+        return error.errno == .connectionRefused
     } catch {
         return false
     }

@@ -38,7 +38,7 @@ struct WriteContentsWritesWholeFiles {
     func exclusiveCreate() async throws {
         let scratch = try TemporaryFile(contents: [42])
         _ = try await withRuntime { _ in
-            await #expect(throws: Errno.fileExists) {
+            await #expect(throws: PathError(path: scratch.path, systemCall: "openat", errno: .fileExists)) {
                 try await FileSystem.write(contentsOf: [1], to: scratch.path, options: .exclusiveCreate)
             }
         }
@@ -50,8 +50,9 @@ struct WriteContentsWritesWholeFiles {
     func missingDirectory() async throws {
         let scratch = try TemporaryDirectory()
         _ = try await withRuntime { _ in
-            await #expect(throws: Errno.noSuchFileOrDirectory) {
-                try await FileSystem.write(contentsOf: [1], to: scratch.appending("missing/file"))
+            let missing = scratch.appending("missing/file")
+            await #expect(throws: PathError(path: missing, systemCall: "openat", errno: .noSuchFileOrDirectory)) {
+                try await FileSystem.write(contentsOf: [1], to: missing)
             }
         }
     }

@@ -19,7 +19,8 @@ extension File {
     /// - Returns: the open file, which the caller owns: close it with `close()` (a File
     ///   released unclosed closes its descriptor when it is freed).
     /// - Throws: `URingError.invalidArgument` for an empty path or `.create` without
-    ///   permissions; the kernel's `Errno` (ENOENT, EACCES, EISDIR, ...) otherwise.
+    ///   permissions; ``PathError`` naming `path` and "openat" for the kernel's errors
+    ///   (ENOENT, EACCES, EISDIR, ...: match its `errno`).
     public static func open(
         _ path: FilePath,
         _ mode: FileDescriptor.AccessMode,
@@ -33,7 +34,7 @@ extension File {
         let operation = OpenAtOperation(
             path: try PathBuffer(path), directory: directory,
             flags: mode.rawValue | options.rawValue | O_CLOEXEC, mode: permissions?.rawValue ?? 0)
-        return File(taking: try await perform(operation))
+        return File(taking: try await PathError.naming(path, "openat") { try await perform(operation) })
     }
 
     /// Opens `path` (as `open` does), runs `body` with the file, and closes it on every
@@ -43,7 +44,7 @@ extension File {
     ///
     /// - Returns: what `body` returns.
     /// - Throws: what `open` throws; what `body` throws; a failed close only when `body`
-    ///   succeeded.
+    ///   succeeded, as a ``PathError`` naming `path` and "close".
     public static func withOpen<Result>(
         _ path: FilePath,
         _ mode: FileDescriptor.AccessMode,
@@ -53,7 +54,7 @@ extension File {
         _ body: (File) async throws -> Result
     ) async throws -> Result {
         let file = try await open(path, mode, options: options, permissions: permissions, relativeTo: directory)
-        return try await FileSystem.closing(file, body)
+        return try await FileSystem.closing(file, path: path, body)
     }
 
     /// Opens `path` beneath `directory`: resolution may not leave it (RESOLVE_BENEATH
@@ -75,8 +76,9 @@ extension File {
     /// - Throws: `URingError.invalidArgument` for an empty path or `.create` without
     ///   permissions; `PathError` with reason `.escapesDirectory` (errno EXDEV) when
     ///   resolving `path` would leave `directory`, or `.symbolicLinkRefused` (errno ELOOP)
-    ///   for a symbolic link when `followSymlinks` is false; the kernel's `Errno`
-    ///   (ENOENT, EACCES, ENOTDIR when `directory` is not a directory, ...) otherwise.
+    ///   for a symbolic link when `followSymlinks` is false; otherwise `PathError` naming
+    ///   `path` and "openat2" for the kernel's errors (ENOENT, EACCES, ENOTDIR when
+    ///   `directory` is not a directory, ...).
     public static func open(
         _ path: FilePath,
         _ mode: FileDescriptor.AccessMode,
@@ -99,6 +101,8 @@ extension File {
             throw PathError(path: path, reason: .escapesDirectory)
         } catch Errno.tooManySymbolicLinkLevels where !followSymlinks {
             throw PathError(path: path, reason: .symbolicLinkRefused)
+        } catch let error as Errno {
+            throw PathError(path: path, systemCall: "openat2", errno: error)
         }
     }
 
@@ -107,7 +111,7 @@ extension File {
     ///
     /// - Returns: what `body` returns.
     /// - Throws: what that `open` throws; what `body` throws; a failed close only when
-    ///   `body` succeeded.
+    ///   `body` succeeded, as a ``PathError`` naming `path` and "close".
     public static func withOpen<Result>(
         _ path: FilePath,
         _ mode: FileDescriptor.AccessMode,
@@ -119,6 +123,6 @@ extension File {
     ) async throws -> Result {
         let file = try await open(
             path, mode, options: options, permissions: permissions, beneath: directory, followSymlinks: followSymlinks)
-        return try await FileSystem.closing(file, body)
+        return try await FileSystem.closing(file, path: path, body)
     }
 }

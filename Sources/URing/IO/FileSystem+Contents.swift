@@ -44,15 +44,17 @@ extension FileSystem {
     ///
     /// - Throws: `URingError.invalidArgument` for an empty path or a negative
     ///   `maximumSize`; `PathError` with reason `.fileTooLarge` (errno EFBIG) when the
-    ///   file holds more than `maximumSize` bytes; the kernel's `Errno` (ENOENT, EACCES,
-    ///   EISDIR for a directory, ...); `Errno.noMemory` when the buffer cannot be had.
+    ///   file holds more than `maximumSize` bytes, and naming the system call for the
+    ///   kernel's errors ("openat" with ENOENT or EACCES, "read" with EISDIR for a
+    ///   directory, ...); `Errno.noMemory` when the buffer cannot be had (an allocation,
+    ///   not a system call on the path).
     public static func readAll(at path: FilePath, maximumSize: Int = defaultMaximumReadSize) async throws -> [UInt8] {
         guard maximumSize >= 0 else {
             throw URingError.invalidArgument("maximumSize must not be negative, got \(maximumSize), for \(path)")
         }
         let file = try await File.open(path, .readOnly)
-        return try await closing(file) { file in
-            let size = try await file.status().size
+        return try await closing(file, path: path) { file in
+            let size = try await PathError.naming(path, "statx") { try await file.status().size }
             if size > maximumSize { throw PathError(path: path, reason: .fileTooLarge(maximumSize: maximumSize)) }
             // One byte more than allowed is how a read past the bound shows itself; one
             // byte more than the size, so the read that finds the end needs no growth.
@@ -65,7 +67,9 @@ extension FileSystem {
                     if count == limit { throw PathError(path: path, reason: .fileTooLarge(maximumSize: maximumSize)) }
                     try buffer.grow(upTo: limit)
                 }
-                let read = try await file.read(into: buffer.unused(after: count), at: Int64(count))
+                let read = try await PathError.naming(path, "read") {
+                    try await file.read(into: buffer.unused(after: count), at: Int64(count))
+                }
                 if read == 0 { break }
                 count += read
             }
@@ -84,8 +88,10 @@ extension FileSystem {
     /// Writes `bytes` to the file at `path`, creating it with `permissions` (the umask
     /// applies) or truncating it, unless `options` say otherwise.
     ///
-    /// - Throws: `URingError.invalidArgument` for an empty path; the kernel's `Errno`
-    ///   (EEXIST with `.exclusiveCreate`, ENOENT for a missing directory, ...).
+    /// - Throws: `URingError.invalidArgument` for an empty path; ``PathError`` naming
+    ///   `path` and the system call for the kernel's errors ("openat" with EEXIST for
+    ///   `.exclusiveCreate` or ENOENT for a missing directory, "write" with ENOSPC,
+    ///   "fsync", "close", ...).
     public static func write(
         contentsOf bytes: [UInt8], to path: FilePath, options: WriteOptions = [],
         permissions: FilePermissions = [.ownerReadWrite, .groupRead, .otherRead]
@@ -94,9 +100,9 @@ extension FileSystem {
         openOptions.insert(options.contains(.append) ? .append : .truncate)
         if options.contains(.exclusiveCreate) { openOptions.insert(.exclusiveCreate) }
         let file = try await File.open(path, .writeOnly, options: openOptions, permissions: permissions)
-        try await closing(file) { file in
-            try await file.write(bytes, at: 0)
-            if options.contains(.synchronize) { try await file.sync() }
+        try await closing(file, path: path) { file in
+            try await PathError.naming(path, "write") { try await file.write(bytes, at: 0) }
+            if options.contains(.synchronize) { try await PathError.naming(path, "fsync") { try await file.sync() } }
         }
     }
 }

@@ -7,10 +7,11 @@
 // empty file, a /proc file made on read) is read through the ring until end of file.
 // Both files are closed on every path (success, error, cancellation); the destination
 // gets the source's exact permission bits (fchmod(2), one short syscall on an open
-// descriptor, run in place), whatever the umask.
+// descriptor, run in place), whatever the umask. Each kernel error names the file its
+// system call was on (PathError): reads and statx the source, writes and fchmod the
+// destination, copy_file_range both.
 
 import Glibc
-import SystemPackage  // swift-system's `~=` for `catch Errno.x` (URing re-exports only the types)
 
 extension FileSystem {
     /// The bytes each read of the buffered copy moves.
@@ -28,15 +29,21 @@ extension FileSystem {
     ///
     /// - Throws: `URingError.invalidArgument` for an empty path, or when both paths name
     ///   the same file (it would be truncated before being read); `PathError` with reason
-    ///   `.unsupportedFileType` for a source that is not a regular file or directory (a
-    ///   device or FIFO, which may never end); the kernel's `Errno` (ENOENT, EACCES,
-    ///   EISDIR when the source is a directory, ...); `CancellationError`.
+    ///   `.unsupportedFileType` for a source that is not a regular file (errno EISDIR for
+    ///   a directory; ENOTSUP for a device or FIFO, which may never end); `PathError`
+    ///   naming the file and the system call for the kernel's errors ("openat" on the
+    ///   source with ENOENT or EACCES, "openat" on the destination, "read", "write",
+    ///   "fchmod", "copy_file_range" with both paths, ...); `CancellationError`.
     public static func copy(from source: FilePath, to destination: FilePath) async throws {
         guard !destination.isEmpty else { throw URingError.invalidArgument("the path is empty") }
         let input = try await File.open(source, .readOnly)
-        try await closing(input) { input in
-            let status = try await input.status()
-            if status.type == .directory { throw Errno.isDirectory }
+        try await closing(input, path: source) { input in
+            let status = try await PathError.naming(source, "statx") { try await input.status() }
+            if status.type == .directory {
+                var error = PathError(path: source, reason: .unsupportedFileType(.directory))
+                error.errno = .isDirectory
+                throw error
+            }
             // A device or FIFO may never end (/dev/zero): refused rather than copied forever.
             if status.type != .regular { throw PathError(path: source, reason: .unsupportedFileType(status.type)) }
             do {
@@ -45,31 +52,39 @@ extension FileSystem {
                     throw URingError.invalidArgument(
                         "\(source) and \(destination) are the same file; copying would truncate it")
                 }
-            } catch Errno.noSuchFileOrDirectory {
+            } catch let error as PathError where error.errno == .noSuchFileOrDirectory {
                 // Nothing there yet: the open below creates it.
             }
             let output = try await File.open(
                 destination, .writeOnly, options: [.create, .truncate], permissions: status.permissions)
-            try await closing(output) { output in
+            try await closing(output, path: destination) { output in
                 guard fchmod(output.descriptor.rawValue, status.permissions.rawValue) == 0 else {
-                    throw Errno(rawValue: errno)
+                    throw PathError(path: destination, systemCall: "fchmod", errno: Errno(rawValue: errno))
                 }
-                try await copyContents(of: input, to: output, size: status.size)
+                try await copyContents(of: input, to: output, size: status.size, paths: (source, destination))
             }
         }
     }
 
     /// Copies every byte of `input` to `output` from offset 0: in the kernel when `size`
     /// (the source's statx size) is positive and the kernel can, else through the ring.
-    static func copyContents(of input: File, to output: File, size: Int64) async throws {
+    /// Kernel errors are PathErrors naming `paths` (the files' paths): the source for a
+    /// read, the destination for a write, both for copy_file_range.
+    static func copyContents(
+        of input: File, to output: File, size: Int64, paths: (source: FilePath, destination: FilePath)
+    ) async throws {
         var offset: Int64 = 0
         if size > 0 {
-            switch try await copyInKernel(from: input, to: output) {
+            let copied = try await PathError.naming(paths.source, otherPath: paths.destination, "copy_file_range") {
+                try await copyInKernel(from: input, to: output)
+            }
+            switch copied {
             case .complete: return
             case .unsupported(let copied): offset = copied
             }
         }
-        try await copyThroughRing(from: input, to: output, at: offset, bufferSize: copyChunk, stopAtShortRead: false)
+        try await copyThroughRing(
+            from: input, to: output, at: offset, bufferSize: copyChunk, stopAtShortRead: false, paths: paths)
     }
 
     enum KernelCopy {
@@ -102,8 +117,10 @@ extension FileSystem {
     /// Reads into a buffer of `bufferSize` bytes and writes it out, through the ring,
     /// from `offset` until a read returns 0 or, with `stopAtShortRead`, fewer bytes than
     /// asked for (the end of a regular file whose size the caller knows is below the buffer).
+    /// Kernel errors are PathErrors naming the source (a read) or the destination (a write).
     static func copyThroughRing(
-        from input: File, to output: File, at offset: Int64, bufferSize: Int, stopAtShortRead: Bool
+        from input: File, to output: File, at offset: Int64, bufferSize: Int, stopAtShortRead: Bool,
+        paths: (source: FilePath, destination: FilePath)
     ) async throws {
         // Safety: owned here and freed after the last awaited read or write returned, so
         // the ring never touches it afterwards.
@@ -111,9 +128,13 @@ extension FileSystem {
         defer { buffer.deallocate() }
         var offset = offset
         while true {
-            let count = try await input.read(into: buffer, at: offset)
+            let count = try await PathError.naming(paths.source, "read") {
+                try await input.read(into: buffer, at: offset)
+            }
             if count == 0 { return }
-            try await output.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]), at: offset)
+            try await PathError.naming(paths.destination, "write") {
+                try await output.write(UnsafeRawBufferPointer(rebasing: buffer[..<count]), at: offset)
+            }
             offset += Int64(count)
             if stopAtShortRead && count < buffer.count { return }
         }

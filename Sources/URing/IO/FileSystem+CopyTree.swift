@@ -70,13 +70,11 @@ extension FileSystem {
 
 /// The pieces of `FileSystem.copyTree`.
 enum TreeCopy {
-    /// Runs `body`, turning a kernel error into a PathError that names `path` and `call`.
+    /// Runs `body`, turning a kernel error into a PathError that names `path` and `call`
+    /// (the FileSystem and File calls it wraps name their path already; a step names the
+    /// call as the tree copy sees it, such as "getdents64" for a listing).
     static func step<Result>(_ call: String, _ path: FilePath, _ body: () async throws -> Result) async throws -> Result {
-        do {
-            return try await body()
-        } catch let error as Errno {
-            throw PathError(path: path, systemCall: call, errno: error)
-        }
+        try await PathError.naming(path, call, body)
     }
 
     /// What one job of the walk does.
@@ -217,7 +215,7 @@ enum TreeCopy {
         // O_NOFOLLOW: a file replaced by a symbolic link since it was listed is refused
         // (ELOOP), not followed.
         let input = try await step("openat", source) { try await File.open(source, .readOnly, options: [.noFollow]) }
-        try await FileSystem.closing(input) { input in
+        try await FileSystem.closing(input, path: source) { input in
             let status = try await step("statx", source) { try await input.status() }
             guard status.type == .regular else { throw PathError(path: source, reason: .unsupportedFileType(status.type)) }
             let output = try await step("openat", destination) {
@@ -225,17 +223,18 @@ enum TreeCopy {
                     destination, .writeOnly, options: [.create, .exclusiveCreate, .noFollow],
                     permissions: FilePermissions(rawValue: status.permissions.rawValue & 0o777))
             }
-            try await FileSystem.closing(output) { output in
-                try await step("copy", destination) {
-                    if status.size <= FileSystem.ringCopyLimit {
-                        // A read shorter than size + 1 bytes is the end: one read and one
-                        // write per file. Size 0 (empty, or made on read) reads to the end.
-                        try await FileSystem.copyThroughRing(
-                            from: input, to: output, at: 0, bufferSize: max(Int(status.size) + 1, 4096),
-                            stopAtShortRead: status.size > 0)
-                    } else {
-                        try await FileSystem.copyContents(of: input, to: output, size: status.size)
-                    }
+            try await FileSystem.closing(output, path: destination) { output in
+                // Their errors name the source (reads), the destination (writes) or both
+                // (copy_file_range).
+                if status.size <= FileSystem.ringCopyLimit {
+                    // A read shorter than size + 1 bytes is the end: one read and one
+                    // write per file. Size 0 (empty, or made on read) reads to the end.
+                    try await FileSystem.copyThroughRing(
+                        from: input, to: output, at: 0, bufferSize: max(Int(status.size) + 1, 4096),
+                        stopAtShortRead: status.size > 0, paths: (source, destination))
+                } else {
+                    try await FileSystem.copyContents(
+                        of: input, to: output, size: status.size, paths: (source, destination))
                 }
                 try await setMetadata(of: output, to: status, path: destination)
             }

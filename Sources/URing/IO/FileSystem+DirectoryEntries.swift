@@ -33,8 +33,9 @@ extension FileSystem {
     /// no stat per entry. Nothing is opened until the first `next()`; the directory is
     /// closed when the iteration ends, fails, or its iterator is released.
     ///
-    /// - Throws (from `next()`): `URingError.invalidArgument` for an empty path; the
-    ///   kernel's `Errno` (ENOENT, ENOTDIR when `path` is not a directory, EACCES, ...);
+    /// - Throws (from `next()`): `URingError.invalidArgument` for an empty path;
+    ///   ``PathError`` naming `path` and the system call for the kernel's errors ("openat"
+    ///   with ENOENT, ENOTDIR when `path` is not a directory, EACCES, ...; "getdents64");
     ///   `CancellationError` when the task is cancelled while a batch waits for the pool.
     public static func contentsOfDirectory(at path: FilePath) -> DirectoryEntries {
         DirectoryEntries(path: path)
@@ -74,7 +75,7 @@ public struct DirectoryEntries: AsyncSequence, Sendable {
                 if finished { return nil }
                 do {
                     let reader = try await openedReader()
-                    batch = try await reader.nextBatch()
+                    batch = try await PathError.naming(path, "getdents64") { try await reader.nextBatch() }
                 } catch {
                     finished = true
                     reader?.close()
@@ -97,7 +98,8 @@ public struct DirectoryEntries: AsyncSequence, Sendable {
             if let reader { return reader }
             let operation = OpenAtOperation(
                 path: try PathBuffer(path), directory: nil, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC, mode: 0)
-            let opened = DirectoryReader(descriptor: try await perform(operation))
+            let descriptor = try await PathError.naming(path, "openat") { try await perform(operation) }
+            let opened = DirectoryReader(descriptor: descriptor)
             reader = opened
             return opened
         }

@@ -1,7 +1,9 @@
 // Symbolic and hard links by path: creating them through the ring (IORING_OP_SYMLINKAT,
 // IORING_OP_LINKAT, Linux 5.15), and reading a symbolic link's contents on the blocking
 // pool, since io_uring has no readlink opcode. Empty paths are rejected before anything
-// runs; a readLink of something that is not a symbolic link names the path (PathError).
+// runs; the kernel's errors arrive as a PathError naming the path (both paths, for the
+// two-path calls) and the system call, and a readLink of something that is not a symbolic
+// link says so (PathError, reason .notSymbolicLink).
 
 import Glibc
 
@@ -18,8 +20,8 @@ extension FileSystem {
     /// `CancellationError`.
     ///
     /// - Throws: `URingError.invalidArgument` for an empty path; `PathError` with reason
-    ///   `.notSymbolicLink` (errno EINVAL) when `path` is not a symbolic link; the
-    ///   kernel's `Errno` (ENOENT, EACCES, ENOTDIR, ...).
+    ///   `.notSymbolicLink` (errno EINVAL) when `path` is not a symbolic link, and naming
+    ///   "readlink" for the kernel's other errors (ENOENT, EACCES, ENOTDIR, ...).
     public static func readLink(at path: FilePath) async throws -> FilePath {
         let buffer = try PathBuffer(path)
         return try await performBlocking {
@@ -32,14 +34,16 @@ extension FileSystem {
                 let count = readlink(buffer.pointer, bytes, capacity)
                 if count < 0 {
                     if errno == EINVAL { throw PathError(path: path, reason: .notSymbolicLink) }
-                    throw Errno(rawValue: errno)
+                    throw PathError(path: path, systemCall: "readlink", errno: Errno(rawValue: errno))
                 }
                 if count < capacity {
                     bytes[count] = 0
                     return FilePath(platformString: bytes)
                 }
                 // Filled the buffer: the contents may have been cut short.
-                guard capacity < longestLink else { throw Errno.fileNameTooLong }
+                guard capacity < longestLink else {
+                    throw PathError(path: path, systemCall: "readlink", errno: .fileNameTooLong)
+                }
                 capacity *= 2
             }
         }
@@ -49,22 +53,30 @@ extension FileSystem {
     /// target is stored as given: it need not exist, and a relative target is resolved
     /// from the link's directory when the link is followed.
     ///
-    /// - Throws: `URingError.invalidArgument` for an empty path; the kernel's `Errno`
-    ///   (EEXIST when something is at `link`, ENOENT for a missing directory, ...).
+    /// - Throws: `URingError.invalidArgument` for an empty path; ``PathError`` naming
+    ///   `link` as its `path`, `target` as its `otherPath`, and "symlinkat" for the
+    ///   kernel's errors (EEXIST when something is at `link`, ENOENT for a missing
+    ///   directory, ...).
     public static func createSymbolicLink(at link: FilePath, to target: FilePath) async throws {
         let paths = PathPair(try PathBuffer(target), try PathBuffer(link))
-        try await perform(SymlinkAtOperation(paths: paths))
+        try await PathError.naming(link, otherPath: target, "symlinkat") {
+            try await perform(SymlinkAtOperation(paths: paths))
+        }
     }
 
     /// Gives the file at `existing` a second name, `link` (a hard link, link(2)): both
     /// names then refer to the same file. A symbolic link at `existing` gets the new name
     /// itself; what it points to is not followed.
     ///
-    /// - Throws: `URingError.invalidArgument` for an empty path; the kernel's `Errno`
-    ///   (EEXIST when something is at `link`, ENOENT when `existing` is missing, EXDEV
-    ///   across file systems, EPERM for a directory, ...).
+    /// - Throws: `URingError.invalidArgument` for an empty path; ``PathError`` naming
+    ///   `link` as its `path`, `existing` as its `otherPath`, and "linkat" for the kernel's
+    ///   errors (EEXIST when something is at `link`, ENOENT when `existing` is missing,
+    ///   EXDEV across file systems, EPERM for a directory, ...; the kernel does not say
+    ///   which path its errno is about).
     public static func createHardLink(at link: FilePath, to existing: FilePath) async throws {
         let paths = PathPair(try PathBuffer(existing), try PathBuffer(link))
-        try await perform(LinkAtOperation(paths: paths, flags: 0))
+        try await PathError.naming(link, otherPath: existing, "linkat") {
+            try await perform(LinkAtOperation(paths: paths, flags: 0))
+        }
     }
 }

@@ -5,8 +5,8 @@
 // call on the blocking pool (`URingRuntime.runBlocking`'s), so a path lookup that has to
 // read the disk never stalls a worker. A task cancelled while its call waits for a pool
 // thread throws CancellationError and the call never runs. Arguments are checked before
-// anything runs; errors the kernel returns arrive as its `Errno`, as for the other path
-// calls. `status(of:followSymlinks:)` (FileSystem.swift) reads what these set.
+// anything runs; errors the kernel returns arrive as a PathError naming the path and the
+// system call, as for the other path calls. `status(of:followSymlinks:)` (FileSystem.swift) reads what these set.
 
 import Glibc
 
@@ -19,15 +19,20 @@ extension FileSystem {
     ///
     /// - Throws: `URingError.invalidArgument` for an empty path or bits outside 0o7777
     ///   (the message names the path); `CancellationError` when the task is cancelled
-    ///   before the call ran; the kernel's `Errno` (ENOENT, EPERM when not the owner, ...).
+    ///   before the call ran; ``PathError`` naming `path` and "fchmodat" for the kernel's
+    ///   errors (ENOENT, EPERM when not the owner, ...).
     public static func setPermissions(_ permissions: FilePermissions, at path: FilePath) async throws {
         guard permissions.rawValue & ~0o7777 == 0 else {
             throw URingError.invalidArgument(
                 "permissions for \(path) must lie within 0o7777, got 0o\(String(permissions.rawValue, radix: 8))")
         }
         let buffer = try PathBuffer(path)
-        try await performBlocking {
-            guard fchmodat(AT_FDCWD, buffer.pointer, permissions.rawValue, 0) == 0 else { throw Errno(rawValue: errno) }
+        try await PathError.naming(path, "fchmodat") {
+            try await performBlocking {
+                guard fchmodat(AT_FDCWD, buffer.pointer, permissions.rawValue, 0) == 0 else {
+                    throw Errno(rawValue: errno)
+                }
+            }
         }
     }
 
@@ -39,16 +44,19 @@ extension FileSystem {
     /// Runs on the blocking pool: io_uring has no utimensat opcode.
     ///
     /// - Throws: `URingError.invalidArgument` for an empty path; `CancellationError` when
-    ///   the task is cancelled before the call ran; the kernel's `Errno` (ENOENT, EPERM,
-    ///   EINVAL for a time the file system cannot store, ...).
+    ///   the task is cancelled before the call ran; ``PathError`` naming `path` and
+    ///   "utimensat" for the kernel's errors (ENOENT, EPERM, EINVAL for a time the file
+    ///   system cannot store, ...).
     public static func setTimes(
         at path: FilePath, access: Duration?, modification: Duration?, followSymlinks: Bool = true
     ) async throws {
         let buffer = try PathBuffer(path)
         let times = [timeSpec(access), timeSpec(modification)]
         let flags = followSymlinks ? 0 : AT_SYMLINK_NOFOLLOW
-        try await performBlocking {
-            guard utimensat(AT_FDCWD, buffer.pointer, times, flags) == 0 else { throw Errno(rawValue: errno) }
+        try await PathError.naming(path, "utimensat") {
+            try await performBlocking {
+                guard utimensat(AT_FDCWD, buffer.pointer, times, flags) == 0 else { throw Errno(rawValue: errno) }
+            }
         }
     }
 
@@ -62,7 +70,8 @@ extension FileSystem {
     /// - Throws: `URingError.invalidArgument` for an empty path, or a user or group of
     ///   UInt32.max (which chown reads as "unchanged"; pass nil for that); the message
     ///   names the path; `CancellationError` when the task is cancelled before the call
-    ///   ran; the kernel's `Errno` (EPERM without the privilege, ENOENT, ...).
+    ///   ran; ``PathError`` naming `path` and "fchownat" for the kernel's errors (EPERM
+    ///   without the privilege, ENOENT, ...).
     public static func setOwner(
         at path: FilePath, user: UInt32?, group: UInt32?, followSymlinks: Bool = true
     ) async throws {
@@ -71,9 +80,11 @@ extension FileSystem {
         }
         let buffer = try PathBuffer(path)
         let flags = followSymlinks ? 0 : AT_SYMLINK_NOFOLLOW
-        try await performBlocking {
-            guard fchownat(AT_FDCWD, buffer.pointer, user ?? UInt32.max, group ?? UInt32.max, flags) == 0 else {
-                throw Errno(rawValue: errno)
+        try await PathError.naming(path, "fchownat") {
+            try await performBlocking {
+                guard fchownat(AT_FDCWD, buffer.pointer, user ?? UInt32.max, group ?? UInt32.max, flags) == 0 else {
+                    throw Errno(rawValue: errno)
+                }
             }
         }
     }

@@ -15,9 +15,10 @@ extension FileSystem {
     /// entries of different directories, in the order each directory lists its own.
     ///
     /// - Throws: `URingError.invalidArgument` for a `maximumConcurrency` under 1;
-    ///   `PathError` naming the directory that could not be listed or the entry that
-    ///   could not be stat'ed (with its errno: ENOENT, ENOTDIR, EACCES, ...); the first
-    ///   error `visit` throws. The first error cancels the rest of the walk.
+    ///   `PathError` naming the directory that could not be listed ("openat" or
+    ///   "getdents64") or the entry that could not be stat'ed ("statx"), with its errno
+    ///   (ENOENT, ENOTDIR, EACCES, ...); the first error `visit` throws. The first error
+    ///   cancels the rest of the walk.
     public static func walk(
         at root: FilePath, maximumConcurrency: Int = 8,
         _ visit: @escaping @Sendable (_ path: FilePath, _ entry: DirectoryEntry) async throws -> Void
@@ -46,25 +47,13 @@ extension FileSystem {
         _ visit: @Sendable (_ path: FilePath, _ entry: DirectoryEntry) async throws -> Void
     ) async throws -> [FilePath] {
         var subdirectories: [FilePath] = []
+        // contentsOfDirectory's and status(of:)'s errors name their path already.
         var entries = contentsOfDirectory(at: directory).makeAsyncIterator()
-        while true {
-            let next: DirectoryEntry?
-            do {
-                next = try await entries.next()
-            } catch let error as Errno {
-                throw PathError(path: directory, systemCall: "openat/getdents64", errno: error)
-            }
-            guard let entry = next else { break }
+        while let entry = try await entries.next() {
             let path = directory.appending(entry.name)
             try await visit(path, entry)
             var type = entry.type
-            if type == .unknown {
-                do {
-                    type = try await status(of: path, followSymlinks: false).type
-                } catch let error as Errno {
-                    throw PathError(path: path, systemCall: "statx", errno: error)
-                }
-            }
+            if type == .unknown { type = try await status(of: path, followSymlinks: false).type }
             if type == .directory { subdirectories.append(path) }
         }
         return subdirectories

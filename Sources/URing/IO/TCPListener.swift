@@ -33,19 +33,36 @@ public final class TCPListener: Sendable {
     ///   - reuseAddress: SO_REUSEADDR (IP only): rebind while old connections linger in TIME_WAIT.
     ///   - reusePort: SO_REUSEPORT (IP only): several listeners share the port; the
     ///     kernel spreads connections among them.
-    /// - Throws: `Errno.addressInUse` when the address is taken, `URingError.invalidArgument`
+    /// - Throws: ``SocketError`` naming `address` and the system call that failed
+    ///   ("bind" with EADDRINUSE when the address is taken, EACCES for a privileged port;
+    ///   "socket", "setsockopt", "listen", "getsockname"); `URingError.invalidArgument`
     ///   for a negative backlog.
     public init(binding address: SocketAddress, backlog: Int = 256, reuseAddress: Bool = true, reusePort: Bool = false) throws {
         guard backlog >= 0 else { throw URingError.invalidArgument("backlog must not be negative, got \(backlog)") }
-        let socket = try Socket(for: address, type: SOCK_STREAM)
-        do {
+        let socket = try SocketError.naming(address, "socket") { () throws(Errno) in
+            try Socket(for: address, type: SOCK_STREAM)
+        }
+        let descriptor = socket.descriptor
+        do throws(SocketError) {
             if address.family != .unix {
-                if reuseAddress { try socket.setOption(level: SOL_SOCKET, name: SO_REUSEADDR, value: 1) }
-                if reusePort { try socket.setOption(level: SOL_SOCKET, name: SO_REUSEPORT, value: 1) }
+                try SocketError.naming(address, "setsockopt") { () throws(Errno) in
+                    if reuseAddress {
+                        try SocketSystemCalls.setOption(descriptor, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
+                    }
+                    if reusePort {
+                        try SocketSystemCalls.setOption(descriptor, level: SOL_SOCKET, name: SO_REUSEPORT, value: 1)
+                    }
+                }
             }
-            try SocketSystemCalls.bind(socket.descriptor, to: address)
-            try SocketSystemCalls.listen(socket.descriptor, backlog: Int32(clamping: backlog))
-            localAddress = try socket.localAddress()
+            try SocketError.naming(address, "bind") { () throws(Errno) in
+                try SocketSystemCalls.bind(descriptor, to: address)
+            }
+            try SocketError.naming(address, "listen") { () throws(Errno) in
+                try SocketSystemCalls.listen(descriptor, backlog: Int32(clamping: backlog))
+            }
+            localAddress = try SocketError.naming(address, "getsockname") { () throws(Errno) in
+                try SocketSystemCalls.localAddress(descriptor)
+            }
         } catch {
             socket.closeNow()
             throw error

@@ -44,11 +44,14 @@ public final class TCPStream: Sendable {
 
     /// Connects to `address` (an IP address and port, or a Unix path).
     ///
-    /// - Throws: `Errno.connectionRefused` when nothing listens there,
-    ///   `URingError.deadlineExceeded` when `deadline` (or an enclosing
-    ///   `URingRuntime.withDeadline`) passes first, `CancellationError`.
+    /// - Throws: ``SocketError`` naming `address` and the system call that failed
+    ///   ("connect" with ECONNREFUSED when nothing listens there, ENETUNREACH,
+    ///   ETIMEDOUT, ...; "socket"), `URingError.deadlineExceeded` when `deadline` (or an
+    ///   enclosing `URingRuntime.withDeadline`) passes first, `CancellationError`.
     public static func connect(to address: SocketAddress, deadline: ContinuousClock.Instant? = nil) async throws -> TCPStream {
-        let socket = try Socket(for: address, type: SOCK_STREAM)
+        let socket = try SocketError.naming(address, "socket") { () throws(Errno) in
+            try Socket(for: address, type: SOCK_STREAM)
+        }
         do {
             let operation = ConnectOperation(descriptor: socket.descriptor, address: SocketAddressBuffer(address))
             if let deadline {
@@ -56,6 +59,9 @@ public final class TCPStream: Sendable {
             } else {
                 try await perform(operation)
             }
+        } catch let error as Errno {
+            socket.closeNow()
+            throw SocketError(address: address, systemCall: "connect", errno: error)
         } catch {
             socket.closeNow()
             throw error

@@ -16,14 +16,27 @@ public final class UDPSocket: Sendable {
 
     /// Binds a UDP socket to `address` (port 0: the kernel picks one).
     ///
-    /// - Throws: `URingError.invalidArgument` for a Unix path, `Errno.addressInUse`.
+    /// - Throws: `URingError.invalidArgument` for a Unix path; ``SocketError`` naming
+    ///   `address` and the system call that failed ("bind" with EADDRINUSE when the
+    ///   address is taken; "socket", "setsockopt", "getsockname").
     public init(binding address: SocketAddress, reuseAddress: Bool = false) throws {
         guard address.family != .unix else { throw URingError.invalidArgument("a UDPSocket needs an IP address, not \(address)") }
-        let socket = try Socket(for: address, type: SOCK_DGRAM)
-        do {
-            if reuseAddress { try socket.setOption(level: SOL_SOCKET, name: SO_REUSEADDR, value: 1) }
-            try SocketSystemCalls.bind(socket.descriptor, to: address)
-            localAddress = try socket.localAddress()
+        let socket = try SocketError.naming(address, "socket") { () throws(Errno) in
+            try Socket(for: address, type: SOCK_DGRAM)
+        }
+        let descriptor = socket.descriptor
+        do throws(SocketError) {
+            if reuseAddress {
+                try SocketError.naming(address, "setsockopt") { () throws(Errno) in
+                    try SocketSystemCalls.setOption(descriptor, level: SOL_SOCKET, name: SO_REUSEADDR, value: 1)
+                }
+            }
+            try SocketError.naming(address, "bind") { () throws(Errno) in
+                try SocketSystemCalls.bind(descriptor, to: address)
+            }
+            localAddress = try SocketError.naming(address, "getsockname") { () throws(Errno) in
+                try SocketSystemCalls.localAddress(descriptor)
+            }
         } catch {
             socket.closeNow()
             throw error
@@ -36,13 +49,20 @@ public final class UDPSocket: Sendable {
 
     /// Sends `bytes` as one datagram to `address`.
     ///
-    /// - Throws: `Errno.messageTooLong` for a datagram over the protocol's limit,
-    ///   `URingError.invalidArgument` for a Unix path.
+    /// - Throws: `URingError.invalidArgument` for a Unix path; ``SocketError`` naming
+    ///   `address` and "sendmsg" for the kernel's errors (EMSGSIZE for a datagram over the
+    ///   protocol's limit, ENETUNREACH, ECONNREFUSED after an earlier datagram there was
+    ///   refused, ...); `URingError.closed` after `close()`.
     public func send(_ bytes: [UInt8], to address: SocketAddress) async throws {
         guard address.family != .unix else { throw URingError.invalidArgument("a UDPSocket sends to IP addresses, not \(address)") }
         let message = try bytes.withUnsafeBytes { try MessageBuffer(sending: $0, to: address) }
         try await socket.withUse {
-            let sent = try await perform(SendMessageOperation(descriptor: socket.descriptor, message: message))
+            let sent: Int
+            do {
+                sent = try await perform(SendMessageOperation(descriptor: socket.descriptor, message: message))
+            } catch let error as Errno {
+                throw SocketError(address: address, systemCall: "sendmsg", errno: error)
+            }
             // A datagram goes whole or not at all.
             precondition(sent == bytes.count, "sendmsg sent \(sent) of \(bytes.count) bytes of a datagram")
         }
