@@ -34,7 +34,8 @@ struct ServedRoot: Sendable {
 
     /// Opens the root directory.
     ///
-    /// - Throws: the kernel's `Errno` (ENOENT, ENOTDIR for a file, EACCES, ...).
+    /// - Throws: a `PathError` naming the root, with the kernel's errno (ENOENT, ENOTDIR
+    ///   for a file, EACCES, ...).
     static func open(_ path: String, followsSymlinksOut: Bool) async throws -> ServedRoot {
         let directory = try await File.open(FilePath(path), .readOnly, options: .directory)
         return ServedRoot(path: path, followsSymlinksOut: followsSymlinksOut, directory: directory)
@@ -63,7 +64,7 @@ struct ServedRoot: Sendable {
             return (file, status.size, absolute(relative))
         } catch let error as PathError where error.reason == .escapesDirectory {
             throw .escapesRoot
-        } catch let error as Errno where error == .tooManyOpenFiles || error == .tooManyOpenFilesInSystem {
+        } catch let error as PathError where error.errno == .tooManyOpenFiles || error.errno == .tooManyOpenFilesInSystem {
             throw .outOfDescriptors
         } catch {
             throw .notFound
