@@ -10,13 +10,18 @@ struct RunBlockingCancelledWhileQueuedNeverRuns {
         let release = DispatchSemaphore(value: 0)
         let started = Shared(0)
         let ran = Shared(false)
+        let expired = Shared(false)
         let (notStartedWhileFull, cancelError) = try await withRuntime { runtime in
             let blockers = (0..<limit).map { _ in
                 Task(executorPreference: runtime.executor) {
                     try await URingRuntime.runBlocking {
                         started.update { $0 += 1 }
-                        // Generous watchdog, so a failing run ends instead of hanging.
-                        _ = release.wait(timeout: .now() + 120)
+                        // A watchdog, so a failing run ends instead of hanging. Generous:
+                        // the pool is process-wide, and under the sanitizers other suites'
+                        // blocking calls can hold some of its threads for minutes, while
+                        // the blockers that did start wait for the rest (CI's TSan run
+                        // saw a 120 s limit expire, freeing a thread for the queued call).
+                        if release.wait(timeout: .now() + 900) == .timedOut { expired.update { $0 = true } }
                     }
                 }
             }
@@ -26,6 +31,7 @@ struct RunBlockingCancelledWhileQueuedNeverRuns {
             }
             try await URingRuntime.sleep(for: .milliseconds(50))
             let notStartedWhileFull = !ran.value
+            #expect(!expired.value, "a blocker's watchdog expired: the pool was not full the whole time")
             queued.cancel()
             // Thrown while every pool thread is still blocked: the cancel itself resumed it.
             let cancelError = await #expect(throws: CancellationError.self) { try await queued.value }
