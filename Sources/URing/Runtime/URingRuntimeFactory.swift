@@ -41,19 +41,17 @@ public struct URingRuntimeFactory: ExecutorFactory {
             configuration.ringEntries = entries
         }
         if let value = environment("SWIFT_URING_RECEIVE_BUFFERS") {
-            let parts = value.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
-            guard (1...2).contains(parts.count), let count = parts[0], parts.count == 1 || parts[1] != nil else {
+            guard let parsed = countAndSize(value, sizeRequired: false) else {
                 invalid("SWIFT_URING_RECEIVE_BUFFERS", value, "COUNT or COUNTxSIZE, e.g. 256x16384")
             }
-            configuration.receiveBufferPool.count = count
-            if parts.count == 2, let size = parts[1] { configuration.receiveBufferPool.bufferSize = size }
+            configuration.receiveBufferPool.count = parsed.count
+            if let size = parsed.size { configuration.receiveBufferPool.bufferSize = size }
         }
         if let value = environment("SWIFT_URING_FIXED_BUFFERS") {
-            let parts = value.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
-            guard parts.count == 2, let count = parts[0], let size = parts[1] else {
+            guard let parsed = countAndSize(value, sizeRequired: true), let size = parsed.size else {
                 invalid("SWIFT_URING_FIXED_BUFFERS", value, "COUNTxSIZE, e.g. 64x65536")
             }
-            configuration.fixedBuffers = FixedBufferConfiguration(count: count, bufferSize: size)
+            configuration.fixedBuffers = FixedBufferConfiguration(count: parsed.count, bufferSize: size)
         }
         if let value = environment("SWIFT_URING_DEFER_TASKRUN") {
             guard value == "0" || value == "1" else { invalid("SWIFT_URING_DEFER_TASKRUN", value, "0 or 1") }
@@ -75,6 +73,15 @@ public struct URingRuntimeFactory: ExecutorFactory {
 
     private static func environment(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
+    }
+
+    /// "COUNT" (when the size is optional) or "COUNTxSIZE", both integers; nil otherwise.
+    private static func countAndSize(_ value: String, sizeRequired: Bool) -> (count: Int, size: Int?)? {
+        let parts = value.split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard (sizeRequired ? 2...2 : 1...2).contains(parts.count), let count = parts[0] else { return nil }
+        guard parts.count == 2 else { return (count, nil) }
+        guard let size = parts[1] else { return nil }
+        return (count, size)
     }
 
     private static func invalid(_ name: String, _ value: String, _ expected: String) -> Never {
