@@ -25,6 +25,9 @@ public struct ExecutorMetrics: Sendable, Equatable {
     public var overflowedJobs: UInt64 = 0
     /// `Parker.poll()` calls.
     public var polls: UInt64 = 0
+    /// Times a worker whose queue ran dry let other runnable threads on its CPU go first
+    /// (`sched_yield`) before polling its parker.
+    public var cpuYields: UInt64 = 0
     /// Timer jobs (`Task.sleep`) handed back when their deadline passed.
     public var timersFired: UInt64 = 0
     /// Jobs that kept a worker busy for longer than the stall threshold (each was reported).

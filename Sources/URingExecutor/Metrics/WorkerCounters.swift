@@ -15,6 +15,7 @@ final class WorkerCounters: Sendable {
     let injectionPops = Atomic<UInt64>(0)
     let overflowedJobs = Atomic<UInt64>(0)
     let polls = Atomic<UInt64>(0)
+    let cpuYields = Atomic<UInt64>(0)
     let timersFired = Atomic<UInt64>(0)
     let stalls = Atomic<UInt64>(0)
     private let trailingPadding = CacheLinePadding()
@@ -32,6 +33,7 @@ final class WorkerCounters: Sendable {
         metrics.injectionPops += injectionPops.load(ordering: .relaxed)
         metrics.overflowedJobs += overflowedJobs.load(ordering: .relaxed)
         metrics.polls += polls.load(ordering: .relaxed)
+        metrics.cpuYields += cpuYields.load(ordering: .relaxed)
         metrics.timersFired += timersFired.load(ordering: .relaxed)
         metrics.stalls += stalls.load(ordering: .relaxed)
     }

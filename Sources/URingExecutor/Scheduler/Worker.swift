@@ -42,6 +42,7 @@
 // from others, runs what is in its LIFO slot and local queue, then what is left in the
 // injection queue, and exits. Jobs enqueued from then on are forwarded by the executor.
 
+import Glibc
 import Synchronization
 
 struct SchedulerTuning {
@@ -55,6 +56,9 @@ struct SchedulerTuning {
     /// A worker whose queue ran dry steals before polling its own ring when a peer has at
     /// least this many jobs queued (see `findWorkAfterPolling`).
     static let balanceThreshold = 4
+    /// A worker whose queue ran dry calls `sched_yield()` before it polls its ring (see
+    /// `findWorkAfterPolling`).
+    static let yieldsBeforePolling = true
 }
 
 final class Worker: @unchecked Sendable {
@@ -325,9 +329,23 @@ final class Worker: @unchecked Sendable {
     /// park submits and waits in one io_uring_enter. The search still runs first: it is
     /// what looks at the injection queue and makes this worker a searcher, whose park
     /// rechecks that queue (without it, a job injected just before the park was lost).
+    ///
+    /// Before that poll the worker yields the CPU (`sched_yield`, which returns at once when
+    /// nothing else is runnable on this CPU). A busy server's worker finds a completion at
+    /// almost every poll, so it never blocks and is only preempted when its time slice
+    /// ends: the threads that consume what it just sent (a client, a proxy, a load
+    /// generator on the same cores) then wait milliseconds for their turn, and so do the
+    /// requests queued behind it. Yielding here, between batches, hands them the CPU at a
+    /// point where this worker holds no ready job. Measured on 2 cores with wrk -t2 -c64 on
+    /// loopback against HTTPServer's in-memory route: p99 7.3-7.9 ms without it in most
+    /// runs, 2.3-3.1 ms with it; cached file reads at QD32 on one worker were unchanged.
     private func findWorkAfterPolling() -> UnownedJob? {
         if peerHasBacklog(), let job = steal() { return job }
         if parker.submissionsAwaitCompletion { return steal() }
+        if SchedulerTuning.yieldsBeforePolling {
+            counters.cpuYields.bump()
+            sched_yield()
+        }
         maintenance()
         if let job = nextJob() { return job }
         return steal()
