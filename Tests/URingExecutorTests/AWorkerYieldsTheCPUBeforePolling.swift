@@ -8,11 +8,15 @@ import Testing
 
 @Suite("A worker yields the CPU before it polls")
 struct AWorkerYieldsTheCPUBeforePolling {
-    @Test("running dry after 100 jobs: at least one yield, and never more yields than polls")
+    @Test("100 jobs, then a sleep that leaves the worker dry: at least one yield, never more yields than polls")
     func yieldsBeforePolling() throws {
         let executor = try URingExecutor(workers: 1, stallThreshold: nil)
         executor.run {
             for _ in 0..<100 { await Task.yield() }
+            // The only task sleeps: the worker runs dry, polls, and parks until the timer.
+            // (Without it the worker may never run dry before shutdown stops it: the run's
+            // job can be waiting when the worker starts.)
+            try? await Task.sleep(for: .milliseconds(20))
         }
         executor.shutdown()
         let metrics = executor.metrics
