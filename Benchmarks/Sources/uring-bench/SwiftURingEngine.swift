@@ -6,7 +6,8 @@
 // before and after the measured streams; the statistics requests add a few.
 //
 // Variants (`swift-uring+workers=2`, `swift-uring+defer-taskrun`, `+defer-taskrun=0`,
-// `+fixed-buffers`: the streams read into buffers of a FixedBufferPool, READ_FIXED)
+// `+fixed-buffers`: the streams read into buffers of a FixedBufferPool, READ_FIXED;
+// `+submit-each`: Configuration.submitsEachOperation, one io_uring_enter per operation)
 // need a default runtime configured differently from this process's, so each of their
 // runs is a child uring-bench (`--child-run`) started with SWIFT_URING_WORKERS and
 // SWIFT_URING_DEFER_TASKRUN set; it prints one result line (latency percentiles, not a
@@ -28,7 +29,10 @@ struct SwiftURingEngine: Engine {
     /// a child process: iodepth buffers of --bs rounded up to 4 KiB).
     var fixedBuffers = false
 
-    var runsInChild: Bool { workers != nil || deferTaskRun != nil || fixedBuffers }
+    /// SWIFT_URING_SUBMIT_EACH=1 in a child process.
+    var submitsEach = false
+
+    var runsInChild: Bool { workers != nil || deferTaskRun != nil || fixedBuffers || submitsEach }
 
     init(name: String = "swift-uring", options: [String] = []) throws(SpecError) {
         self.name = name
@@ -41,8 +45,10 @@ struct SwiftURingEngine: Engine {
                 deferTaskRun = false
             } else if option == "fixed-buffers" {
                 fixedBuffers = true
+            } else if option == "submit-each" {
+                submitsEach = true
             } else {
-                throw SpecError("engine '\(name)': unknown option '\(option)'; swift-uring takes workers=N (1...256), defer-taskrun[=0|1] and fixed-buffers")
+                throw SpecError("engine '\(name)': unknown option '\(option)'; swift-uring takes workers=N (1...256), defer-taskrun[=0|1], fixed-buffers and submit-each")
             }
         }
     }
@@ -86,6 +92,7 @@ struct SwiftURingEngine: Engine {
         environment["SWIFT_URING_WORKERS"] = "\(childWorkers)"
         environment[URingRuntime.Backend.environmentVariable] = "io_uring"
         if let deferTaskRun { environment["SWIFT_URING_DEFER_TASKRUN"] = deferTaskRun ? "1" : "0" }
+        if submitsEach { environment["SWIFT_URING_SUBMIT_EACH"] = "1" }
         if fixedBuffers {
             let size = (workload.blockSize + 4095) / 4096 * 4096
             environment["SWIFT_URING_FIXED_BUFFERS"] = "\(workload.ioDepth)x\(size)"

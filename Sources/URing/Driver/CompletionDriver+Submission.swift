@@ -63,6 +63,7 @@ extension CompletionDriver {
             if let keepAlive = operation.keepAlive { slots.retain(keepAlive, for: ticket) }
             slots.submitted(ticket, waiter: .task(continuation), completions: completions)
             counters.operationsStarted += 1
+            if submitsEachOperation { enter(.submit(getEvents: false)) }
         } catch {
             slots.abandon(ticket)
             var outcome = OperationOutcome.empty

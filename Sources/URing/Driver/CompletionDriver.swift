@@ -79,6 +79,8 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     let mailbox = Mailbox()
     private let wake: WakeSignal
     private let deferTaskRun: Bool
+    /// Enter the kernel as each single-shot operation starts (Configuration.submitsEachOperation).
+    let submitsEachOperation: Bool
     let index: Int
     let receiveBufferPoolConfiguration: ReceiveBufferPoolConfiguration
     /// The runtime's fixed buffers, held so their memory outlives this ring's registration.
@@ -91,8 +93,10 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     package init(
         index: Int, options: RingOptions,
         receiveBufferPool: ReceiveBufferPoolConfiguration = ReceiveBufferPoolConfiguration(),
-        fixedBuffers: FixedBufferPool? = nil
+        fixedBuffers: FixedBufferPool? = nil,
+        submitsEachOperation: Bool = false
     ) throws {
+        self.submitsEachOperation = submitsEachOperation
         var ring = try Ring(options: options)
         // Every ring of the runtime registers the same buffers at the same indexes. A ring
         // that cannot (emulated: EINVAL; out of locked memory: ENOMEM) reads and writes

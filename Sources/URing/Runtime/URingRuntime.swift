@@ -64,6 +64,12 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         /// writes into them are READ_FIXED/WRITE_FIXED; lease them from
         /// `URingRuntime.fixedBuffers`.
         public var fixedBuffers: FixedBufferConfiguration?
+        /// Enter the kernel as each single-shot operation starts instead of once per
+        /// batch, at the worker's next poll or park (default false). One io_uring_enter per
+        /// operation: fio's pattern, which keeps a device that completes asynchronously
+        /// (O_DIRECT) busier at the cost of CPU per operation; for cached files and sockets
+        /// the batch is cheaper. `SWIFT_URING_SUBMIT_EACH=1` sets it on the default runtime.
+        public var submitsEachOperation = false
         /// io_uring, the fallback, or whichever works (default). With `.automatic`, the
         /// environment variable `SWIFT_URING_BACKEND` (automatic|io_uring|fallback)
         /// decides; an explicit `.ioURing` or `.fallback` here wins over it.
@@ -252,7 +258,8 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
             reports: reports
         ) { index in
             let driver = try CompletionDriver(
-                index: index, options: options, receiveBufferPool: receiveBufferPool, fixedBuffers: fixedBuffers)
+                index: index, options: options, receiveBufferPool: receiveBufferPool, fixedBuffers: fixedBuffers,
+                submitsEachOperation: configuration.submitsEachOperation)
             driver.timerFallback = timers.fallback
             created.withLock { $0[index] = driver }
             return driver

@@ -57,6 +57,10 @@ public struct URingRuntimeFactory: ExecutorFactory {
             guard value == "0" || value == "1" else { invalid("SWIFT_URING_DEFER_TASKRUN", value, "0 or 1") }
             configuration.deferTaskRun = value == "1"
         }
+        if let value = environment("SWIFT_URING_SUBMIT_EACH") {
+            guard value == "0" || value == "1" else { invalid("SWIFT_URING_SUBMIT_EACH", value, "0 or 1") }
+            configuration.submitsEachOperation = value == "1"
+        }
         do {
             return try URingRuntime(configuration, isProcessDefault: true)
         } catch {
