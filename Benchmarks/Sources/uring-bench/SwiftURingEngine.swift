@@ -7,7 +7,7 @@
 //
 // Variants (`swift-uring+workers=2`, `swift-uring+defer-taskrun`, `+defer-taskrun=0`,
 // `+fixed-buffers`: the streams read into buffers of a FixedBufferPool, READ_FIXED;
-// `+submit-each`: Configuration.submitsEachOperation, one io_uring_enter per operation)
+// `+submit=batched|direct|each`: Configuration.submission, when SQEs enter the kernel)
 // need a default runtime configured differently from this process's, so each of their
 // runs is a child uring-bench (`--child-run`) started with SWIFT_URING_WORKERS and
 // SWIFT_URING_DEFER_TASKRUN set; it prints one result line (latency percentiles, not a
@@ -29,10 +29,10 @@ struct SwiftURingEngine: Engine {
     /// a child process: iodepth buffers of --bs rounded up to 4 KiB).
     var fixedBuffers = false
 
-    /// SWIFT_URING_SUBMIT_EACH=1 in a child process.
-    var submitsEach = false
+    /// SWIFT_URING_SUBMIT in a child process.
+    var submission: URingRuntime.Submission?
 
-    var runsInChild: Bool { workers != nil || deferTaskRun != nil || fixedBuffers || submitsEach }
+    var runsInChild: Bool { workers != nil || deferTaskRun != nil || fixedBuffers || submission != nil }
 
     init(name: String = "swift-uring", options: [String] = []) throws(SpecError) {
         self.name = name
@@ -45,10 +45,13 @@ struct SwiftURingEngine: Engine {
                 deferTaskRun = false
             } else if option == "fixed-buffers" {
                 fixedBuffers = true
-            } else if option == "submit-each" {
-                submitsEach = true
+            } else if option.hasPrefix("submit=") {
+                guard let policy = URingRuntime.Submission(rawValue: String(option.dropFirst("submit=".count))) else {
+                    throw SpecError("engine '\(name)': '\(option)': submit= takes batched, direct or each")
+                }
+                submission = policy
             } else {
-                throw SpecError("engine '\(name)': unknown option '\(option)'; swift-uring takes workers=N (1...256), defer-taskrun[=0|1], fixed-buffers and submit-each")
+                throw SpecError("engine '\(name)': unknown option '\(option)'; swift-uring takes workers=N (1...256), defer-taskrun[=0|1], fixed-buffers and submit=batched|direct|each")
             }
         }
     }
@@ -92,7 +95,7 @@ struct SwiftURingEngine: Engine {
         environment["SWIFT_URING_WORKERS"] = "\(childWorkers)"
         environment[URingRuntime.Backend.environmentVariable] = "io_uring"
         if let deferTaskRun { environment["SWIFT_URING_DEFER_TASKRUN"] = deferTaskRun ? "1" : "0" }
-        if submitsEach { environment["SWIFT_URING_SUBMIT_EACH"] = "1" }
+        if let submission { environment[URingRuntime.Submission.environmentVariable] = submission.rawValue }
         if fixedBuffers {
             let size = (workload.blockSize + 4095) / 4096 * 4096
             environment["SWIFT_URING_FIXED_BUFFERS"] = "\(workload.ioDepth)x\(size)"

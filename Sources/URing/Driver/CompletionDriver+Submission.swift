@@ -14,9 +14,11 @@ extension CompletionDriver {
 
     /// Starts `operation` in the reserved `ticket`; its waiter is resumed from a CQE, or
     /// at once when it was cancelled before reaching the ring or the ring refused it.
+    /// `directIO`: an O_DIRECT read or write, which enters the kernel at once unless the
+    /// runtime batches everything (`URingRuntime.Submission`).
     func start<Operation: RingOperation>(
         _ operation: Operation, ticket: SlotTicket, deadline: ClockDeadline?,
-        continuation: UnsafeContinuation<OperationOutcome, Never>
+        continuation: UnsafeContinuation<OperationOutcome, Never>, directIO: Bool = false
     ) {
         guard CurrentDriver.driver === self else {
             // The task left this worker between reserving and starting (the concurrency
@@ -63,7 +65,7 @@ extension CompletionDriver {
             if let keepAlive = operation.keepAlive { slots.retain(keepAlive, for: ticket) }
             slots.submitted(ticket, waiter: .task(continuation), completions: completions)
             counters.operationsStarted += 1
-            if submitsEachOperation { enter(.submit(getEvents: false)) }
+            if entersForEachOperation || (directIO && entersForDirectIO) { enter(.submit(getEvents: false)) }
         } catch {
             slots.abandon(ticket)
             var outcome = OperationOutcome.empty

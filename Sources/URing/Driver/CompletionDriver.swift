@@ -79,8 +79,10 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     let mailbox = Mailbox()
     private let wake: WakeSignal
     private let deferTaskRun: Bool
-    /// Enter the kernel as each single-shot operation starts (Configuration.submitsEachOperation).
-    let submitsEachOperation: Bool
+    /// Enter the kernel as each single-shot operation starts (`Submission.eachAtOnce`).
+    let entersForEachOperation: Bool
+    /// Enter as each O_DIRECT read or write starts (`.directIOAtOnce`, or `.eachAtOnce`).
+    let entersForDirectIO: Bool
     let index: Int
     let receiveBufferPoolConfiguration: ReceiveBufferPoolConfiguration
     /// The runtime's fixed buffers, held so their memory outlives this ring's registration.
@@ -94,9 +96,10 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
         index: Int, options: RingOptions,
         receiveBufferPool: ReceiveBufferPoolConfiguration = ReceiveBufferPoolConfiguration(),
         fixedBuffers: FixedBufferPool? = nil,
-        submitsEachOperation: Bool = false
+        submission: URingRuntime.Submission = .directIOAtOnce
     ) throws {
-        self.submitsEachOperation = submitsEachOperation
+        entersForEachOperation = submission == .eachAtOnce
+        entersForDirectIO = submission != .batched
         var ring = try Ring(options: options)
         // Every ring of the runtime registers the same buffers at the same indexes. A ring
         // that cannot (emulated: EINVAL; out of locked memory: ENOMEM) reads and writes

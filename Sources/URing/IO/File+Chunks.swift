@@ -65,7 +65,8 @@ extension File {
         try checkDirectAlignment(buffer.baseAddress, count: count, offset: offset)
         let read: Int
         do {
-            read = try await perform(ReadOperation(descriptor: descriptor, buffer: buffer, offset: offset))
+            read = try await perform(
+                ReadOperation(descriptor: descriptor, buffer: buffer, offset: offset), directIO: isDirect)
         } catch {
             throw directIOError(error, buffer.baseAddress, count: count, offset: offset)
         }

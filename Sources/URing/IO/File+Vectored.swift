@@ -33,7 +33,7 @@ extension File {
                 let vectors = IOVectors(Self.pieces(pieces, skipping: done))
                 let count = try await perform(
                     ReadVectorOperation(descriptor: descriptor, vectors: vectors, offset: start + UInt64(done)),
-                    cancellable: !completesPromptly)
+                    cancellable: !completesPromptly, directIO: isDirect)
                 let asked = min(total - done, Self.maximumTransfer)
                 done += count
                 // Short of what one SQE could carry: end of file, or all a stream had.
@@ -61,7 +61,7 @@ extension File {
                 let vectors = IOVectors(Self.pieces(pieces, skipping: done))
                 let count = try await perform(
                     WriteVectorOperation(descriptor: descriptor, vectors: vectors, offset: start + UInt64(done)),
-                    cancellable: !completesPromptly)
+                    cancellable: !completesPromptly, directIO: isDirect)
                 if count == 0 { throw Errno.noSpace }
                 done += count
             }

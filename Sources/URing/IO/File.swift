@@ -62,7 +62,7 @@ public final class File: Sendable {
                 do {
                     return try await perform(
                         ReadOperation(descriptor: descriptor, buffer: buffer, offset: start),
-                        cancellable: !completesPromptly)
+                        cancellable: !completesPromptly, directIO: isDirect)
                 } catch {
                     throw directIOError(error, buffer.baseAddress, count: buffer.count, offset: start)
                 }
@@ -73,7 +73,7 @@ public final class File: Sendable {
                     rebasing: buffer[done..<min(buffer.count, done + Self.maximumChunk)])
                 let count = try await perform(
                     ReadOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done)),
-                    cancellable: !completesPromptly)
+                    cancellable: !completesPromptly, directIO: isDirect)
                 done += count
                 if count < chunk.count { break }
             }
@@ -109,7 +109,7 @@ public final class File: Sendable {
                 do {
                     count = try await perform(
                         WriteOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done)),
-                        cancellable: !completesPromptly)
+                        cancellable: !completesPromptly, directIO: isDirect)
                 } catch {
                     throw directIOError(error, chunk.baseAddress, count: chunk.count, offset: start + UInt64(done))
                 }

@@ -30,9 +30,10 @@ import URingExecutor
 /// and dropped under the task's lock, and one more async frame, per call): a task
 /// cancelled while it runs gets its result, and CancellationError from its next call.
 /// A cancelled task still never starts one, and deadlines still cut it short.
+/// `directIO: true` marks a read or write of an O_DIRECT file (`URingRuntime.Submission`).
 @inline(__always)
 func perform<Operation: RingOperation>(
-    _ operation: Operation, cancellable: Bool = true
+    _ operation: Operation, cancellable: Bool = true, directIO: Bool = false
 ) async throws -> Operation.Output {
     try Task.checkCancellation()
     let deadline = OperationDeadline.current
@@ -44,14 +45,15 @@ func perform<Operation: RingOperation>(
     if cancellable {
         outcome = await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
-                driver.start(operation, ticket: ticket, deadline: deadline, continuation: continuation)
+                driver.start(
+                    operation, ticket: ticket, deadline: deadline, continuation: continuation, directIO: directIO)
             }
         } onCancel: {
             driver.requestCancel(ticket)
         }
     } else {
         outcome = await withUnsafeContinuation { continuation in
-            driver.start(operation, ticket: ticket, deadline: deadline, continuation: continuation)
+            driver.start(operation, ticket: ticket, deadline: deadline, continuation: continuation, directIO: directIO)
         }
     }
     return try operation.complete(outcome)

@@ -57,9 +57,11 @@ public struct URingRuntimeFactory: ExecutorFactory {
             guard value == "0" || value == "1" else { invalid("SWIFT_URING_DEFER_TASKRUN", value, "0 or 1") }
             configuration.deferTaskRun = value == "1"
         }
-        if let value = environment("SWIFT_URING_SUBMIT_EACH") {
-            guard value == "0" || value == "1" else { invalid("SWIFT_URING_SUBMIT_EACH", value, "0 or 1") }
-            configuration.submitsEachOperation = value == "1"
+        if let value = environment(URingRuntime.Submission.environmentVariable) {
+            guard let submission = URingRuntime.Submission(rawValue: value) else {
+                invalid(URingRuntime.Submission.environmentVariable, value, "batched, direct or each")
+            }
+            configuration.submission = submission
         }
         do {
             return try URingRuntime(configuration, isProcessDefault: true)
