@@ -66,28 +66,33 @@ public enum Conformance {
     }
 
     static func sleepsEndInDeadlineOrder() async -> ConformanceResult {
-        // Deadlines from one base, 200 ms apart: a slow start (sanitizers, a loaded
-        // machine) cannot reorder them, and none may end early.
+        // Deadlines from one base, 1 s apart: a slow start or a thread the OS leaves off
+        // the CPU for a while (sanitizers on 2 busy cores) cannot reorder them, and none
+        // may end early. (At 200 ms apart, CI's ThreadSanitizer run once saw the 400 ms
+        // sleeper end after the 600 ms one.) The detail gives each sleeper's lateness.
         let base = ContinuousClock.now
-        let (order, early) = await withTaskGroup(of: (Int, Bool).self) { group in
-            for milliseconds in [600, 200, 400] {
+        let (order, early, lateness) = await withTaskGroup(of: (Int, Bool, Duration).self) { group in
+            for seconds in [3, 1, 2] {
                 group.addTask {
-                    let deadline = base + .milliseconds(milliseconds)
+                    let deadline = base + .seconds(seconds)
                     try? await Task.sleep(until: deadline, clock: .continuous)
-                    return (milliseconds, ContinuousClock.now < deadline)
+                    let now = ContinuousClock.now
+                    return (seconds, now < deadline, now - deadline)
                 }
             }
             var order: [Int] = []
             var early: [Int] = []
-            for await (finished, wasEarly) in group {
+            var lateness: [String] = []
+            for await (finished, wasEarly, late) in group {
                 order.append(finished)
                 if wasEarly { early.append(finished) }
+                lateness.append("\(finished) s: \(late.components.attoseconds / 1_000_000_000_000_000 + late.components.seconds * 1_000) ms late")
             }
-            return (order, early)
+            return (order, early, lateness)
         }
         return ConformanceResult(
-            name: "sleeps end in deadline order, none early", passed: order == [200, 400, 600] && early.isEmpty,
-            detail: "order \(order), early \(early)")
+            name: "sleeps end in deadline order, none early", passed: order == [1, 2, 3] && early.isEmpty,
+            detail: "order \(order), early \(early), \(lateness.joined(separator: ", "))")
     }
 
     static func cancellationReachesChildren() async -> ConformanceResult {
