@@ -39,7 +39,9 @@ struct HTTPTimeouts: Sendable {
     var write = Duration.seconds(30)
 }
 
-struct HTTPConnection: ~Copyable {
+final class HTTPConnection: @unchecked Sendable {
+    // @unchecked: one task uses it at a time; a file answer's child task runs while that
+    // task waits for it.
     static let maximumBodyLength = 1 << 20
     /// The largest response buffer: a head and 64 KiB of file.
     static let outputCapacity = 64 * 1024 + 4 * 1024
@@ -74,7 +76,7 @@ struct HTTPConnection: ~Copyable {
     }
 
     /// Serves requests until the peer closes, asks to close, or sends something invalid.
-    mutating func run() async throws {
+    func run() async throws {
         while true {
             if pending.isEmpty {
                 // Idle: wait with the probe only, and no storage in `pending`.
@@ -114,7 +116,7 @@ struct HTTPConnection: ~Copyable {
 
     /// Appends what arrives next to `pending`, through a buffer held for this receive
     /// only; false at end of stream. The current phase's deadline applies.
-    private mutating func receiveMore() async throws -> Bool {
+    private func receiveMore() async throws -> Bool {
         // Safety: owned here and freed on every path after the receive returned.
         let input = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.receiveCapacity, alignment: 16)
         defer { input.deallocate() }
@@ -125,7 +127,7 @@ struct HTTPConnection: ~Copyable {
     }
 
     /// Skips the body and answers one parsed request; returns whether the connection stays open.
-    private mutating func serve(_ head: HTTPRequestHead) async throws -> Bool {
+    private func serve(_ head: HTTPRequestHead) async throws -> Bool {
         var head = head
         // Draining (the service group is shutting down): answer this one, then close.
         if Task.isShuttingDownGracefully { head.keepAlive = false }
@@ -140,7 +142,7 @@ struct HTTPConnection: ~Copyable {
     }
 
     /// Drops `length` body bytes; false if the stream ended first.
-    private mutating func skipBody(_ length: Int) async throws -> Bool {
+    private func skipBody(_ length: Int) async throws -> Bool {
         var remaining = length
         while remaining > 0 {
             if pending.isEmpty {
@@ -176,6 +178,18 @@ struct HTTPConnection: ~Copyable {
             try await sendError(.badRequest, keepAlive: false)
             return false
         }
+        // A file's answer goes deep (path lookup, open, read, send), and the task allocator
+        // keeps the slabs a task's deepest call needed until the task ends: answered in a
+        // child task, those slabs go with it instead of staying with an idle connection.
+        let connection = self
+        return try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { try await connection.respondWithFile(relative, to: head) }
+            return try await group.next() ?? false
+        }
+    }
+
+    /// Answers `head` with the file at `relative` below the root.
+    private func respondWithFile(_ relative: String, to head: HTTPRequestHead) async throws -> Bool {
         let file: File, size: Int64, path: String
         do {
             (file, size, path) = try await root.openFile(relative)

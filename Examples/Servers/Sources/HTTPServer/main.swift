@@ -54,7 +54,7 @@ func serveHTTP(
     try? stream.setNoDelay(true)
     let deadline = deadlines.register(stream)
     defer { deadlines.unregister(deadline) }
-    var connection = HTTPConnection(
+    let connection = HTTPConnection(
         stream: stream, root: root, statistics: statistics, timeouts: timeouts, deadline: deadline)
     do {
         try await connection.run()
