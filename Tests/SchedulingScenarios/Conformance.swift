@@ -86,7 +86,7 @@ public enum Conformance {
             for await (finished, wasEarly, late) in group {
                 order.append(finished)
                 if wasEarly { early.append(finished) }
-                lateness.append("\(finished) s: \(late.components.attoseconds / 1_000_000_000_000_000 + late.components.seconds * 1_000) ms late")
+                lateness.append("\(finished) s: \(late) late")
             }
             return (order, early, lateness)
         }
