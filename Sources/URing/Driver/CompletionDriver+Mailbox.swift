@@ -35,7 +35,7 @@ extension CompletionDriver {
             latch.signal()
         case .statistics(let request):
             request.deliver(nil)
-        case .cancel, .cancelRemote:
+        case .cancel, .cancelRemote, .removeRegisteredFile:
             break
         }
     }
@@ -74,6 +74,8 @@ extension CompletionDriver {
                 shutdownLatch = latch
             case .statistics(let request):
                 request.deliver(statistics)
+            case .removeRegisteredFile(let removal):
+                removeRegisteredFile(removal)
             }
         }
         drained.removeAll(keepingCapacity: true)

@@ -51,6 +51,10 @@ extension CompletionDriver {
             if operation.prepare(entry, time: slots.timePointer(ticket), fixedBuffers: fixedBufferRegion) {
                 counters.fixedBufferOperations += 1
             }
+            let registeredFile = operation.registeredFile
+            if registeredFile.handle != 0, let slot = registeredFileSlot(registeredFile) {
+                entry.useRegisteredFile(slot)
+            }
             entry.userData = UserData(kind: .operation, ticket: ticket).rawValue
             var completions = 1
             if let remaining {
@@ -72,6 +76,43 @@ extension CompletionDriver {
             outcome.result = -error.rawValue
             continuation.resume(returning: outcome)
         }
+    }
+
+    // MARK: Registered files
+
+    /// The slot of this ring's file table that holds `use`'s file, installing it on first
+    /// use; nil when this ring has no table of that runtime or the kernel refused.
+    @inline(__always)
+    func registeredFileSlot(_ use: RegisteredFileUse) -> Int? {
+        guard RegisteredFileUse.table(of: use.handle) == registeredFileSlots.table else { return nil }
+        let slot = RegisteredFileUse.slot(of: use.handle)
+        let generation = RegisteredFileUse.generation(of: use.handle)
+        if registeredFileSlots.installed[slot] != generation {
+            do throws(Errno) {
+                try ring.updateRegisteredFile(at: slot, to: use.descriptor)
+            } catch {
+                counters.registeredFileRefusals += 1
+                return nil
+            }
+            registeredFileSlots.installed[slot] = generation
+            counters.registeredFileInstalls += 1
+        }
+        counters.registeredFileOperations += 1
+        return slot
+    }
+
+    /// Empties `removal`'s slot in this ring's table if this ring still holds that
+    /// registration there (a later file may already have replaced it).
+    func removeRegisteredFile(_ removal: RegisteredFileRemoval) {
+        let handle = removal.handle
+        guard RegisteredFileUse.table(of: handle) == registeredFileSlots.table else { return }
+        let slot = RegisteredFileUse.slot(of: handle)
+        guard registeredFileSlots.installed[slot] == RegisteredFileUse.generation(of: handle) else { return }
+        registeredFileSlots.installed[slot] = 0
+        // Cannot fail for a slot inside the table; if it did, the ring would keep its
+        // reference to the file until the slot is reused or the ring closes.
+        try? ring.updateRegisteredFile(at: slot, to: -1)
+        counters.registeredFileRemovals += 1
     }
 
     // MARK: Multishot

@@ -61,6 +61,7 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     var shuttingDown = false
     var receiveBufferPoolState = ReceiveBufferPoolState.notCreated
     var lostCompletions = LostCompletionRecovery()
+    var registeredFileSlots: RegisteredFileSlots
     /// The last poll submitted operations and reaped none (see `Parker`).
     public private(set) var submissionsAwaitCompletion = false
     #else
@@ -71,6 +72,7 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     @exclusivity(unchecked) var shuttingDown = false
     @exclusivity(unchecked) var receiveBufferPoolState = ReceiveBufferPoolState.notCreated
     @exclusivity(unchecked) var lostCompletions = LostCompletionRecovery()
+    @exclusivity(unchecked) var registeredFileSlots: RegisteredFileSlots
     /// The last poll submitted operations and reaped none (see `Parker`).
     @exclusivity(unchecked) public private(set) var submissionsAwaitCompletion = false
     #endif
@@ -96,6 +98,7 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
         index: Int, options: RingOptions,
         receiveBufferPool: ReceiveBufferPoolConfiguration = ReceiveBufferPoolConfiguration(),
         fixedBuffers: FixedBufferPool? = nil,
+        registeredFiles: RegisteredFiles? = nil,
         submission: URingRuntime.Submission = .directIOAtOnce
     ) throws {
         entersForEachOperation = submission == .eachAtOnce
@@ -117,6 +120,21 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
             fixedBufferRegion = .none
         }
         fixedBufferPool = fixedBuffers
+        // Every ring of the runtime sets up a table of the same size, filled per file on
+        // first use (RegisteredFiles.swift). A ring that cannot uses plain descriptors.
+        if let registeredFiles, registeredFiles.capacity > 0 {
+            do throws(Errno) {
+                try ring.registerSparseFiles(count: registeredFiles.capacity)
+                registeredFiles.ringRegistered()
+                registeredFileSlots = RegisteredFileSlots(
+                    table: registeredFiles.identifier, installed: Array(repeating: 0, count: registeredFiles.capacity))
+            } catch {
+                registeredFiles.ringRefused(error)
+                registeredFileSlots = .none
+            }
+        } else {
+            registeredFileSlots = .none
+        }
         // What the ring got: an older kernel may have refused DEFER_TASKRUN.
         self.deferTaskRun = ring.options.deferTaskRun
         self.wake = try WakeSignal()
@@ -144,6 +162,7 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
         result.providedBuffersInUse = receiveBufferPoolIfCreated?.inUse ?? 0
         result.providedBuffersRegistered = receiveBufferPoolIfCreated != nil
         result.fixedBuffersRegistered = fixedBufferRegion.end > fixedBufferRegion.start
+        result.registeredFilesAvailable = registeredFileSlots.table != 0
         result.ring = ring.statistics
         return result
     }

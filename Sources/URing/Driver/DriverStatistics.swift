@@ -42,6 +42,17 @@ public struct DriverStatistics: Sendable, Equatable {
     public var fixedBufferOperations = 0
     /// Whether this ring registered the runtime's fixed buffers (false without a pool).
     public var fixedBuffersRegistered = false
+    /// Reads and writes that named their File by its slot in this ring's registered file
+    /// table (IOSQE_FIXED_FILE; `RegisteredFiles`).
+    public var registeredFileOperations = 0
+    /// Registered files this ring put in its table (once per file, on its first use here).
+    public var registeredFileInstalls = 0
+    /// Registered files this ring took out of its table again (the File was closed).
+    public var registeredFileRemovals = 0
+    /// Installs the kernel refused; those calls used the plain descriptor.
+    public var registeredFileRefusals = 0
+    /// Whether this ring set up the runtime's registered file table (false without one).
+    public var registeredFilesAvailable = false
     /// Operations whose last CQE has not arrived (slots in use) when the counters were read.
     public var operationsInFlight = 0
     /// The ring's own counters: io_uring_enter calls, retries, CQ overflows, setup flags.

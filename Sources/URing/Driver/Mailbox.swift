@@ -21,6 +21,8 @@ enum DriverMessage: @unchecked Sendable {
     case cancelRemote(RemoteSubmission)
     /// The runtime is shutting down: cancel and drain everything, then signal the latch.
     case shutdown(DispatchSemaphore)
+    /// Empty a registered file's slot in this ring's table, if it still holds that file.
+    case removeRegisteredFile(RegisteredFileRemoval)
     /// Report this driver's counters (read on its thread) to the request.
     case statistics(StatisticsRequest)
 }

@@ -19,6 +19,11 @@ protocol RingOperation {
         _ entry: SubmissionEntry, time: UnsafeMutablePointer<__kernel_timespec>, fixedBuffers: FixedBufferRegion
     ) -> Bool
 
+    /// The File registration a read or write carries (`RegisteredFiles`); `.none` for
+    /// everything else. The driver names the slot instead of the descriptor when its
+    /// ring holds the table.
+    var registeredFile: RegisteredFileUse { get }
+
     /// Heap memory the kernel reads or writes (a path, a statx buffer), kept alive by the
     /// slot until the last CQE.
     var keepAlive: AnyObject? { get }
@@ -29,6 +34,8 @@ protocol RingOperation {
 
 extension RingOperation {
     var keepAlive: AnyObject? { nil }
+
+    @inline(__always) var registeredFile: RegisteredFileUse { .none }
 
     /// Fills `entry` on a ring whose registered fixed buffers lie in `fixedBuffers`, and
     /// says whether the SQE uses them (READ_FIXED/WRITE_FIXED). Reads and writes override

@@ -66,7 +66,8 @@ extension File {
         let read: Int
         do {
             read = try await perform(
-                ReadOperation(descriptor: descriptor, buffer: buffer, offset: offset), directIO: isDirect)
+                ReadOperation(descriptor: descriptor, buffer: buffer, offset: offset, registeredFile: registeredFileUse),
+                directIO: isDirect)
         } catch {
             throw directIOError(error, buffer.baseAddress, count: count, offset: offset)
         }

@@ -32,7 +32,7 @@ extension File {
             while done < total {
                 let vectors = IOVectors(Self.pieces(pieces, skipping: done))
                 let count = try await perform(
-                    ReadVectorOperation(descriptor: descriptor, vectors: vectors, offset: start + UInt64(done)),
+                    ReadVectorOperation(descriptor: descriptor, vectors: vectors, offset: start + UInt64(done), registeredFile: registeredFileUse),
                     cancellable: !completesPromptly, directIO: isDirect)
                 let asked = min(total - done, Self.maximumTransfer)
                 done += count
@@ -60,7 +60,7 @@ extension File {
             while done < total {
                 let vectors = IOVectors(Self.pieces(pieces, skipping: done))
                 let count = try await perform(
-                    WriteVectorOperation(descriptor: descriptor, vectors: vectors, offset: start + UInt64(done)),
+                    WriteVectorOperation(descriptor: descriptor, vectors: vectors, offset: start + UInt64(done), registeredFile: registeredFileUse),
                     cancellable: !completesPromptly, directIO: isDirect)
                 if count == 0 { throw Errno.noSpace }
                 done += count

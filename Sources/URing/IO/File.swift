@@ -7,6 +7,8 @@
 // `close()` closes its descriptor synchronously in deinit and, in debug builds, says so.
 
 import Glibc
+import Synchronization
+import URingExecutor
 
 /// An open file whose I/O goes through io_uring.
 public final class File: Sendable {
@@ -20,6 +22,11 @@ public final class File: Sendable {
     /// `cancellable`). Pipes, sockets, terminals and other character devices can wait
     /// forever, and keep cancellation through IORING_OP_ASYNC_CANCEL.
     let completesPromptly: Bool
+    /// The runtime table this file is registered with (`RegisteredFiles.register`), if any.
+    let registration = ThreadLock<RegisteredFiles?>(nil)
+    /// The registration packed for the drivers (table, slot, generation); 0 for none. Read
+    /// once per call, so the hot path takes no lock.
+    let registeredHandle = Atomic<UInt64>(0)
 
     /// Wraps an open descriptor; the File takes ownership and closes it.
     public init(taking descriptor: FileDescriptor) {
@@ -32,6 +39,7 @@ public final class File: Sendable {
     }
 
     deinit {
+        releaseRegistration()
         if uses.closeNow() {
             #if DEBUG
             let message = "swift-uring: File(fd \(descriptor.rawValue)) was released without close(); closing it now\n"
@@ -61,7 +69,7 @@ public final class File: Sendable {
             if buffer.count <= Self.maximumChunk {
                 do {
                     return try await perform(
-                        ReadOperation(descriptor: descriptor, buffer: buffer, offset: start),
+                        ReadOperation(descriptor: descriptor, buffer: buffer, offset: start, registeredFile: registeredFileUse),
                         cancellable: !completesPromptly, directIO: isDirect)
                 } catch {
                     throw directIOError(error, buffer.baseAddress, count: buffer.count, offset: start)
@@ -72,7 +80,7 @@ public final class File: Sendable {
                 let chunk = UnsafeMutableRawBufferPointer(
                     rebasing: buffer[done..<min(buffer.count, done + Self.maximumChunk)])
                 let count = try await perform(
-                    ReadOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done)),
+                    ReadOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done), registeredFile: registeredFileUse),
                     cancellable: !completesPromptly, directIO: isDirect)
                 done += count
                 if count < chunk.count { break }
@@ -108,7 +116,7 @@ public final class File: Sendable {
                 let count: Int
                 do {
                     count = try await perform(
-                        WriteOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done)),
+                        WriteOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done), registeredFile: registeredFileUse),
                         cancellable: !completesPromptly, directIO: isDirect)
                 } catch {
                     throw directIOError(error, chunk.baseAddress, count: chunk.count, offset: start + UInt64(done))
@@ -137,7 +145,31 @@ public final class File: Sendable {
     /// cancelled, a deadline cut it short, the runtime is shutting down, no runtime
     /// runs), close(2) does it here.
     public func close() async throws {
+        defer { releaseRegistration() }
         try await uses.close(descriptor)
+    }
+
+    // MARK: Registration
+
+    /// What a read or write tells its driver about this file's registration.
+    @inline(__always)
+    var registeredFileUse: RegisteredFileUse {
+        let handle = registeredHandle.load(ordering: .relaxed)
+        return handle == 0 ? .none : RegisteredFileUse(handle: handle, descriptor: descriptor.rawValue)
+    }
+
+    /// Whether the file is registered with a runtime (`RegisteredFiles.register`); until
+    /// it is closed.
+    public var isRegistered: Bool { registeredHandle.load(ordering: .relaxed) != 0 }
+
+    /// Ends the registration, if any (after `close()`: no call is in flight any more).
+    private func releaseRegistration() {
+        let table = registration.withLock { table -> RegisteredFiles? in
+            defer { table = nil }
+            return table
+        }
+        guard let table else { return }
+        table.release(registeredHandle.exchange(0, ordering: .acquiringAndReleasing))
     }
 
     // MARK: Arguments

@@ -7,6 +7,8 @@ struct ReadOperation: RingOperation {
     let buffer: UnsafeMutableRawBufferPointer
     /// `UInt64.max` reads at the file's current position (pipes, sockets).
     let offset: UInt64
+    /// The File's registration, if any (`RegisteredFiles`).
+    var registeredFile = RegisteredFileUse.none
 
     func prepare(_ entry: SubmissionEntry, time: UnsafeMutablePointer<__kernel_timespec>) {
         entry.read(descriptor, into: buffer, at: offset)

@@ -7,6 +7,8 @@ struct WriteOperation: RingOperation {
     let buffer: UnsafeRawBufferPointer
     /// `UInt64.max` writes at the file's current position.
     let offset: UInt64
+    /// The File's registration, if any (`RegisteredFiles`).
+    var registeredFile = RegisteredFileUse.none
 
     func prepare(_ entry: SubmissionEntry, time: UnsafeMutablePointer<__kernel_timespec>) {
         entry.write(descriptor, from: buffer, at: offset)

@@ -6,6 +6,8 @@ struct WriteVectorOperation: RingOperation {
     let descriptor: FileDescriptor
     let vectors: IOVectors
     let offset: UInt64
+    /// The File's registration, if any (`RegisteredFiles`).
+    var registeredFile = RegisteredFileUse.none
 
     var keepAlive: AnyObject? { vectors }
 

@@ -13,6 +13,22 @@ extension Ring {
         try checkedResult(io_uring_register_files(ring, raw, UInt32(raw.count)))
     }
 
+    /// Sets up an empty file table of `count` slots, filled later by `updateRegisteredFile`.
+    ///
+    /// - Throws: the kernel's `Errno` (EMFILE above RLIMIT_NOFILE); EINVAL on an emulated ring.
+    public mutating func registerSparseFiles(count: Int) throws(Errno) {
+        try refuseIfEmulated()
+        try checkedResult(io_uring_register_files_sparse(ring, UInt32(count)))
+    }
+
+    /// Puts `descriptor` in slot `index` of the file table (-1 empties the slot; the
+    /// kernel drops its reference to the file once operations using it have ended).
+    public mutating func updateRegisteredFile(at index: Int, to descriptor: Int32) throws(Errno) {
+        try refuseIfEmulated()
+        var descriptor = descriptor
+        try checkedResult(io_uring_register_files_update(ring, UInt32(index), &descriptor, 1))
+    }
+
     /// Removes the file table `registerFiles` installed.
     ///
     /// - Throws: the kernel's `Errno` (ENXIO when no table is registered); EINVAL on an

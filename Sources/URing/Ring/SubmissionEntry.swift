@@ -56,6 +56,13 @@ public struct SubmissionEntry {
         nonmutating set { sqe.pointee.buf_group = newValue }
     }
 
+    /// Names slot `index` of the ring's registered file table instead of the descriptor
+    /// the preparer set (IOSQE_FIXED_FILE). Call after preparing.
+    @inlinable public func useRegisteredFile(_ index: Int) {
+        sqe.pointee.fd = Int32(truncatingIfNeeded: index)
+        sqe.pointee.flags |= SubmissionFlags.fixedFile.rawValue
+    }
+
     // MARK: Files
 
     /// IORING_OP_NOP: completes with result 0 without doing anything.

@@ -88,6 +88,14 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         /// writes into them are READ_FIXED/WRITE_FIXED; lease them from
         /// `URingRuntime.fixedBuffers`.
         public var fixedBuffers: FixedBufferConfiguration?
+        /// Slots in every worker ring's registered file table (0, the default: none).
+        /// Files registered through `URingRuntime.registeredFiles` are named by slot in
+        /// their reads and writes (IOSQE_FIXED_FILE). At most
+        /// `RegisteredFiles.maximumCapacity`, and the kernel refuses more than the
+        /// process's RLIMIT_NOFILE (the rings then use plain descriptors; see
+        /// `RegisteredFiles.registrationError`). `SWIFT_URING_REGISTERED_FILES=N` sets it
+        /// on the default runtime.
+        public var registeredFiles = 0
         /// When prepared SQEs go to the kernel (default `.directIOAtOnce`): reads and writes
         /// of O_DIRECT files enter as each starts, everything else goes in one
         /// io_uring_enter at the worker's next poll or park. `SWIFT_URING_SUBMIT`
@@ -174,6 +182,8 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
     /// The fixed buffers of `Configuration.fixedBuffers`, registered with every worker
     /// ring (nil when the configuration asks for none).
     public let fixedBuffers: FixedBufferPool?
+    /// The registered file table of `Configuration.registeredFiles` (nil when it is 0).
+    public let registeredFiles: RegisteredFiles?
     /// The backend in use: `.ioURing` or `.fallback` (never `.automatic`).
     public let backend: Backend
     /// Why `.automatic` fell back to the emulation (io_uring's setup error); nil when
@@ -211,12 +221,15 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         }
         if let reason = configuration.receiveBufferPool.invalidReason { throw URingError.invalidArgument(reason) }
         if let reason = configuration.fixedBuffers?.invalidReason { throw URingError.invalidArgument(reason) }
+        if let reason = RegisteredFiles.invalidReason(configuration.registeredFiles) {
+            throw URingError.invalidArgument(reason)
+        }
         // The process default starts before `main` could set up logging: its reports wait
         // for `useLogger(_:)` or, at the latest, `heldReportsDelay`.
         let reports = ReportLogger(
             configuration.givenLogger, label: Self.loggerLabel,
             holdsReports: isProcessDefault && configuration.givenLogger == nil)
-        let started: (URingExecutor, [CompletionDriver], FixedBufferPool?)
+        let started: Started
         switch try configuration.resolvedBackend() {
         case .ioURing:
             started = try Self.start(configuration, emulated: false, isProcessDefault: isProcessDefault, reports: reports)
@@ -238,7 +251,9 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
                 FallbackNotice.shared.report(reason) { reports.log(.warning, "\($0)") }
             }
         }
-        (executor, drivers, fixedBuffers) = started
+        (executor, drivers, fixedBuffers, registeredFiles) =
+            (started.executor, started.drivers, started.fixedBuffers, started.registeredFiles)
+        registeredFiles?.attach(drivers)
         self.configuration = configuration
         self.isProcessDefault = isProcessDefault
         self.reports = reports
@@ -263,10 +278,18 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
     /// after start.
     public func useLogger(_ logger: Logger) { reports.use(logger) }
 
+    /// What `start` made.
+    private struct Started {
+        let executor: URingExecutor
+        let drivers: [CompletionDriver]
+        let fixedBuffers: FixedBufferPool?
+        let registeredFiles: RegisteredFiles?
+    }
+
     /// Starts the executor with one driver (and ring, real or emulated) per worker.
     private static func start(
         _ configuration: Configuration, emulated: Bool, isProcessDefault: Bool, reports: ReportLogger
-    ) throws -> (URingExecutor, [CompletionDriver], FixedBufferPool?) {
+    ) throws -> Started {
         let created = ThreadLock<[Int: CompletionDriver]>([:])
         let options = configuration.ringOptions(emulated: emulated)
         let receiveBufferPool = configuration.receiveBufferPool
@@ -274,6 +297,9 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         let fixedBuffers = try configuration.fixedBuffers.map { shape throws(Errno) in
             try FixedBufferPool(shape, rings: workers)
         }
+        let registeredFiles =
+            configuration.registeredFiles > 0
+            ? RegisteredFiles(capacity: configuration.registeredFiles, rings: workers) : nil
         let timers = RingTimers()
         let executor = try URingExecutor(
             workers: configuration.workers, queueCapacity: configuration.queueCapacity, timers: timers,
@@ -282,12 +308,15 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         ) { index in
             let driver = try CompletionDriver(
                 index: index, options: options, receiveBufferPool: receiveBufferPool, fixedBuffers: fixedBuffers,
+                registeredFiles: registeredFiles,
                 submission: configuration.submission)
             driver.timerFallback = timers.fallback
             created.withLock { $0[index] = driver }
             return driver
         }
-        return (executor, created.withLock { all in (0..<configuration.workers).map { all[$0]! } }, fixedBuffers)
+        return Started(
+            executor: executor, drivers: created.withLock { all in (0..<configuration.workers).map { all[$0]! } },
+            fixedBuffers: fixedBuffers, registeredFiles: registeredFiles)
     }
 
     /// Runs `body` on this runtime and blocks the calling thread until it finishes (the
@@ -327,6 +356,8 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
             // The worker threads are joined: release the rings and eventfds now, whoever
             // still holds a reference to the runtime or its executor.
             for driver in drivers { driver.closeDescriptors() }
+            // Their tables went with the rings: a File closed later frees its slot at once.
+            registeredFiles?.detach()
         }
     }
 

@@ -53,6 +53,12 @@ public struct URingRuntimeFactory: ExecutorFactory {
             }
             configuration.fixedBuffers = FixedBufferConfiguration(count: parsed.count, bufferSize: size)
         }
+        if let value = environment("SWIFT_URING_REGISTERED_FILES") {
+            guard let count = Int(value), RegisteredFiles.invalidReason(count) == nil else {
+                invalid("SWIFT_URING_REGISTERED_FILES", value, "a slot count in 0...\(RegisteredFiles.maximumCapacity)")
+            }
+            configuration.registeredFiles = count
+        }
         if let value = environment("SWIFT_URING_DEFER_TASKRUN") {
             guard value == "0" || value == "1" else { invalid("SWIFT_URING_DEFER_TASKRUN", value, "0 or 1") }
             configuration.deferTaskRun = value == "1"
