@@ -72,10 +72,20 @@ enum ConcurrentStreams {
 enum FileStreams {
     /// `fixedBuffers`: the runtime's pool (swift-uring+fixed-buffers); each stream then
     /// reads into a buffer leased from it, which the rings registered (READ_FIXED).
+    /// `registeredFiles`: the runtime's table (swift-uring+registered-files); the file is
+    /// registered with it, so its reads name a slot (IOSQE_FIXED_FILE).
     static func run(
-        _ workload: Workload, progress: Progress, fixedBuffers: FixedBufferPool? = nil
+        _ workload: Workload, progress: Progress, fixedBuffers: FixedBufferPool? = nil,
+        registeredFiles: RegisteredFiles? = nil
     ) async throws -> StreamsMeasurement {
         let file = try await File.open(workload.path, workload.openMode, options: workload.openOptions)
+        if let registeredFiles {
+            guard registeredFiles.isRegistered else {
+                throw EngineFailure(
+                    description: "the rings refused the registered file table: \(String(describing: registeredFiles.registrationError))")
+            }
+            try registeredFiles.register(file)
+        }
         let measured = try await ConcurrentStreams.measure(workload) { index, deadline in
             try await runStream(
                 index, file: file, workload: workload, deadline: deadline, progress: progress, fixedBuffers: fixedBuffers)

@@ -7,7 +7,8 @@
 //
 // Variants (`swift-uring+workers=2`, `swift-uring+defer-taskrun`, `+defer-taskrun=0`,
 // `+fixed-buffers`: the streams read into buffers of a FixedBufferPool, READ_FIXED;
-// `+submit=batched|direct|each`: Configuration.submission, when SQEs enter the kernel)
+// `+submit=batched|direct|each`: Configuration.submission, when SQEs enter the kernel;
+// `+registered-files`: the file is registered with the runtime, IOSQE_FIXED_FILE)
 // need a default runtime configured differently from this process's, so each of their
 // runs is a child uring-bench (`--child-run`) started with SWIFT_URING_WORKERS and
 // SWIFT_URING_DEFER_TASKRUN set; it prints one result line (latency percentiles, not a
@@ -32,7 +33,12 @@ struct SwiftURingEngine: Engine {
     /// SWIFT_URING_SUBMIT in a child process.
     var submission: URingRuntime.Submission?
 
-    var runsInChild: Bool { workers != nil || deferTaskRun != nil || fixedBuffers || submission != nil }
+    /// Register the file with the runtime (SWIFT_URING_REGISTERED_FILES=1 in a child).
+    var registeredFiles = false
+
+    var runsInChild: Bool {
+        workers != nil || deferTaskRun != nil || fixedBuffers || submission != nil || registeredFiles
+    }
 
     init(name: String = "swift-uring", options: [String] = []) throws(SpecError) {
         self.name = name
@@ -45,13 +51,15 @@ struct SwiftURingEngine: Engine {
                 deferTaskRun = false
             } else if option == "fixed-buffers" {
                 fixedBuffers = true
+            } else if option == "registered-files" {
+                registeredFiles = true
             } else if option.hasPrefix("submit=") {
                 guard let policy = URingRuntime.Submission(rawValue: String(option.dropFirst("submit=".count))) else {
                     throw SpecError("engine '\(name)': '\(option)': submit= takes batched, direct or each")
                 }
                 submission = policy
             } else {
-                throw SpecError("engine '\(name)': unknown option '\(option)'; swift-uring takes workers=N (1...256), defer-taskrun[=0|1], fixed-buffers and submit=batched|direct|each")
+                throw SpecError("engine '\(name)': unknown option '\(option)'; swift-uring takes workers=N (1...256), defer-taskrun[=0|1], fixed-buffers, registered-files and submit=batched|direct|each")
             }
         }
     }
@@ -66,7 +74,8 @@ struct SwiftURingEngine: Engine {
             }
             let before = await URingRuntimeFactory.shared.statistics()
             let measured = try await FileStreams.run(
-                workload, progress: progress, fixedBuffers: URingRuntimeFactory.shared.fixedBuffers)
+                workload, progress: progress, fixedBuffers: URingRuntimeFactory.shared.fixedBuffers,
+                registeredFiles: URingRuntimeFactory.shared.registeredFiles)
             let after = await URingRuntimeFactory.shared.statistics()
             let enters = after.reduce(0) { $0 + $1.ring.enterCalls } - before.reduce(0) { $0 + $1.ring.enterCalls }
             if after.count > 1 {
@@ -96,6 +105,7 @@ struct SwiftURingEngine: Engine {
         environment[URingRuntime.Backend.environmentVariable] = "io_uring"
         if let deferTaskRun { environment["SWIFT_URING_DEFER_TASKRUN"] = deferTaskRun ? "1" : "0" }
         if let submission { environment[URingRuntime.Submission.environmentVariable] = submission.rawValue }
+        if registeredFiles { environment["SWIFT_URING_REGISTERED_FILES"] = "1" }
         if fixedBuffers {
             let size = (workload.blockSize + 4095) / 4096 * 4096
             environment["SWIFT_URING_FIXED_BUFFERS"] = "\(workload.ioDepth)x\(size)"
