@@ -87,10 +87,14 @@ struct RegisteredFilesAreNamedBySlot {
     @Test("closing a registered file lets the kernel drop it: the reader of a pipe whose write end was registered and used sees end of file")
     func closedFileIsReleased() async throws {
         var ends: [Int32] = [0, 0]
+        // Close-on-exec: a child another test spawns meanwhile must not hold the write end
+        // open (Glibc's module does not export pipe2).
         #expect(pipe(&ends) == 0)
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         let readEnd = ends[0], writeEnd = ends[1]
         defer { _ = Glibc.close(readEnd) }
         _ = fcntl(readEnd, F_SETFL, fcntl(readEnd, F_GETFL) | O_NONBLOCK)
+        let pipeName = descriptorTarget(readEnd)
         let outcome = try await withRuntime(workers: 2, { $0.registeredFiles = 4 }) { runtime -> (ring: Bool, eof: Bool, operations: Int, detail: String) in
             let file = File(taking: FileDescriptor(rawValue: writeEnd))
             try #require(runtime.registeredFiles).register(file)
@@ -101,20 +105,58 @@ struct RegisteredFilesAreNamedBySlot {
             // ring's table still refers to the write end.
             var byte: UInt8 = 0
             var drained = 0
-            let watchdog = ContinuousClock.now + .seconds(60)
+            let watchdog = ContinuousClock.now + .seconds(120)
+            var eof = false
             while ContinuousClock.now < watchdog {
                 let count = read(readEnd, &byte, 1)
                 if count == 1 {
                     drained += 1
                     continue
                 }
-                if count == 0 { return (runtime.backend == .ioURing, true, used.operations, "drained \(drained), \(used)") }
+                if count == 0 {
+                    eof = true
+                    break
+                }
                 try await Task.sleep(for: .milliseconds(10))
             }
-            return (runtime.backend == .ioURing, false, used.operations, "drained \(drained), \(used)")
+            let after = await Self.totals(runtime)
+            let holders = Self.otherProcesses(holding: pipeName)
+            return (
+                runtime.backend == .ioURing, eof, used.operations,
+                "drained \(drained); before close \(used), after \(after); other processes holding \(pipeName): \(holders)"
+            )
         }
-        #expect(outcome.eof, "no end of file within 60 s after close: \(outcome.detail)")
+        #expect(outcome.eof, "no end of file within 120 s after close: \(outcome.detail)")
         #expect(outcome.operations == (outcome.ring ? 8 : 0), "\(outcome.detail)")
+    }
+
+    /// Other processes with a descriptor whose /proc target is `target` ("pipe:[123]"),
+    /// by pid. A fork child of another test could hold a pipe's ends.
+    private static func otherProcesses(holding target: String) -> [Int32] {
+        guard !target.isEmpty else { return [] }
+        let me = getpid()
+        return directoryNames("/proc").compactMap(Int32.init).filter { pid in
+            pid != me
+                && directoryNames("/proc/\(pid)/fd").contains { fd in
+                    var link = [CChar](repeating: 0, count: 256)
+                    let length = readlink("/proc/\(pid)/fd/\(fd)", &link, link.count - 1)
+                    return length > 0
+                        && String(decoding: link[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) == target
+                }
+        }
+    }
+
+    private static func directoryNames(_ path: String) -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            // Safety: d_name is read in place, up to its NUL (a copy of the whole struct
+            // could read past a short last entry in readdir's buffer).
+            let namePointer = UnsafeRawPointer(entry) + MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+            names.append(String(cString: namePointer.assumingMemoryBound(to: CChar.self)))
+        }
+        return names
     }
 
     @Test("a slot freed by close and given to another file at once is never read as the old file")
