@@ -10,7 +10,9 @@
 //
 // Protocol:
 // - register(file): take a free slot, bump its generation, and store (table, generation,
-//   slot) in the File. No ring is touched.
+//   slot) in the File. No ring is touched. This runs under the lock the File's close
+//   takes after marking it closed (FileUseCount.withRegistration), so a registration
+//   racing a close is either refused as closed or released by that close.
 // - A driver preparing a read or write of that File checks its own copy of the slot:
 //   if it does not hold this generation, it installs the descriptor there
 //   (IORING_REGISTER_FILES_UPDATE, one syscall per ring per file; it replaces whatever
@@ -105,7 +107,7 @@ public final class RegisteredFiles: Sendable {
     ///   taken (close a registered file first, or ask for more in
     ///   `Configuration.registeredFiles`).
     public func register(_ file: File) throws {
-        try file.registration.withLock { registration throws(URingError) in
+        try file.uses.withRegistration { registration throws(URingError) in
             guard !file.isClosed else { throw URingError.closed }
             guard registration == nil else {
                 throw URingError.invalidArgument("File(fd \(file.descriptor.rawValue)) is already registered")

@@ -8,7 +8,6 @@
 
 import Glibc
 import Synchronization
-import URingExecutor
 
 /// An open file whose I/O goes through io_uring.
 public final class File: Sendable {
@@ -22,8 +21,6 @@ public final class File: Sendable {
     /// `cancellable`). Pipes, sockets, terminals and other character devices can wait
     /// forever, and keep cancellation through IORING_OP_ASYNC_CANCEL.
     let completesPromptly: Bool
-    /// The runtime table this file is registered with (`RegisteredFiles.register`), if any.
-    let registration = ThreadLock<RegisteredFiles?>(nil)
     /// The registration packed for the drivers (table, slot, generation); 0 for none. Read
     /// once per call, so the hot path takes no lock.
     let registeredHandle = Atomic<UInt64>(0)
@@ -164,7 +161,7 @@ public final class File: Sendable {
 
     /// Ends the registration, if any (after `close()`: no call is in flight any more).
     private func releaseRegistration() {
-        let table = registration.withLock { table -> RegisteredFiles? in
+        let table = uses.withRegistration { table -> RegisteredFiles? in
             defer { table = nil }
             return table
         }

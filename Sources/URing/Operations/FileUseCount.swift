@@ -13,7 +13,15 @@ import URingExecutor
 final class FileUseCount: Sendable {
     private static let closedBit = 1 << 62
     private let state = Atomic<Int>(0)
-    private let closer = ThreadLock<(waiter: CheckedContinuation<Void, Never>?, drained: Bool)>((nil, false))
+    private let closer = ThreadLock(Closer())
+
+    /// What `close` waits with, and the File's registered-file table (`RegisteredFiles`),
+    /// which register and close set and clear under the same lock.
+    private struct Closer {
+        var waiter: CheckedContinuation<Void, Never>?
+        var drained = false
+        var registration: RegisteredFiles?
+    }
 
     /// Registers a call; false (and nothing registered) once the file is closing.
     func begin() -> Bool {
@@ -53,6 +61,14 @@ final class FileUseCount: Sendable {
             if resumeNow { continuation.resume() }
         }
         return true
+    }
+
+    /// Runs `body` on the registration under the lock `close` uses too: a registration
+    /// made here before the file is marked closed is seen by the release after it.
+    func withRegistration<Result, Failure: Error>(
+        _ body: (inout RegisteredFiles?) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try closer.withLock { closer throws(Failure) in try body(&closer.registration) }
     }
 
     /// Marks the file closed without waiting (deinit: nothing can be in flight then).
