@@ -83,8 +83,27 @@ struct HardeningCancelledReadsResumeExactlyOnce {
             let statistics = await runtime.statistics()
             let started = statistics.map(\.operationsStarted).reduce(0, +)
             let completed = statistics.map(\.operationsCompleted).reduce(0, +)
-            #expect(started == completed, "driver: \(started) operations started, \(completed) completed")
-            #expect(statistics.map(\.operationsInFlight).reduce(0, +) == 0)
+            var detail = ""
+            if started != completed || statistics.contains(where: { $0.operationsInFlight != 0 }) {
+                // Say which ring holds what, and whether it settles (a late completion) or
+                // stays (an operation the ring never finished).
+                var later = statistics
+                let watchdog = ContinuousClock.now + .seconds(5)
+                while later.contains(where: { $0.operationsInFlight != 0 }) && ContinuousClock.now < watchdog {
+                    try await Task.sleep(for: .milliseconds(50))
+                    later = await runtime.statistics()
+                }
+                func rings(_ all: [DriverStatistics]) -> String {
+                    all.map {
+                        "worker \($0.worker): started \($0.operationsStarted), completed \($0.operationsCompleted), "
+                            + "in flight \($0.operationsInFlight), remote \($0.remoteSubmissions), "
+                            + "cancels \($0.cancellationsSubmitted), stale \($0.staleCompletions)"
+                    }.joined(separator: "; ")
+                }
+                detail = "; at the end: \(rings(statistics)); up to 5 s later: \(rings(later))"
+            }
+            #expect(started == completed, "driver: \(started) operations started, \(completed) completed\(detail)")
+            #expect(statistics.map(\.operationsInFlight).reduce(0, +) == 0, "\(detail)")
             var result = tally
             result.kernelCancels = statistics.map(\.cancellationsSubmitted).reduce(0, +)
             result.started = started
