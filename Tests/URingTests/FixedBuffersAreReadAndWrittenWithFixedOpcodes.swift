@@ -124,9 +124,6 @@ struct FixedBuffersAreReadAndWrittenWithFixedOpcodes {
         configuration.fixedBuffers = FixedBufferConfiguration(count: count, bufferSize: size)
         #expect {
             _ = try URingRuntime(configuration)
-        } throws: { error in
-            guard case .invalidArgument(let detail) = error as? URingError else { return false }
-            return detail.contains(word)
-        }
+        } throws: { isInvalidArgument($0, containing: word) }
     }
 }

@@ -230,17 +230,11 @@ struct RegisteredFilesAreNamedBySlot {
             try table.register(a)
             #expect {
                 try table.register(a)
-            } throws: { error in
-                guard case .invalidArgument(let detail) = error as? URingError else { return false }
-                return detail.contains("already registered")
-            }
+            } throws: { isInvalidArgument($0, containing: "already registered") }
             try table.register(b)
             #expect {
                 try table.register(c)
-            } throws: { error in
-                guard case .invalidArgument(let detail) = error as? URingError else { return false }
-                return detail.contains("all 2 registered-file slots are taken")
-            }
+            } throws: { isInvalidArgument($0, containing: "all 2 registered-file slots are taken") }
             #expect(!c.isRegistered && table.count == 2)
             try await a.close()
             #expect(throws: URingError.closed) { try table.register(a) }
@@ -267,9 +261,6 @@ struct RegisteredFilesAreNamedBySlot {
         configuration.registeredFiles = slots
         #expect {
             _ = try URingRuntime(configuration)
-        } throws: { error in
-            guard case .invalidArgument(let detail) = error as? URingError else { return false }
-            return detail.contains("registeredFiles must be 0...32768")
-        }
+        } throws: { isInvalidArgument($0, containing: "registeredFiles must be 0...32768") }
     }
 }

@@ -167,7 +167,6 @@ public final class RegisteredFiles: Sendable {
         let removal = RegisteredFileRemoval(handle: handle)
         for driver in drivers { driver.post(.removeRegisteredFile(removal)) }
     }
-
 }
 
 /// A removal a driver carries out on its own ring, if it still holds that generation.
