@@ -70,6 +70,11 @@ public enum Conformance {
         // the CPU for a while (sanitizers on 2 busy cores) cannot reorder them, and none
         // may end early. (At 200 ms apart, CI's ThreadSanitizer run once saw the 400 ms
         // sleeper end after the 600 ms one.) The detail gives each sleeper's lateness.
+        // When the whole process was stopped across the deadlines (a plain thread outside
+        // the executor saw a gap of 1 s or more: CI's ThreadSanitizer run once stopped the
+        // suite for over a minute), the sleepers were all due at once and any order is
+        // right; the check then asks only that none ended early.
+        let witness = ProcessPauseWitness()
         let base = ContinuousClock.now
         let (order, early, lateness) = await withTaskGroup(of: (Int, Bool, Duration).self) { group in
             for seconds in [3, 1, 2] {
@@ -90,9 +95,12 @@ public enum Conformance {
             }
             return (order, early, lateness)
         }
+        let processPause = witness.stop()
+        let orderMatters = processPause < .seconds(1)
         return ConformanceResult(
-            name: "sleeps end in deadline order, none early", passed: order == [1, 2, 3] && early.isEmpty,
-            detail: "order \(order), early \(early), \(lateness.joined(separator: ", "))")
+            name: "sleeps end in deadline order, none early", passed: (order == [1, 2, 3] || !orderMatters) && early.isEmpty,
+            detail: "order \(order), early \(early), \(lateness.joined(separator: ", ")); longest process pause \(processPause)"
+                + (orderMatters ? "" : " (the process was stopped across the deadlines: order not checked)"))
     }
 
     static func cancellationReachesChildren() async -> ConformanceResult {

@@ -26,6 +26,15 @@ private func exhaustionChildFails(_ message: String) -> Never {
 /// The text of the warning logged once per episode.
 private let episodeWarning = "the listener keeps listening"
 
+/// What the child tells the parent about the episodes it counted.
+private let episodesLine = "descriptor exhaustion episodes: "
+
+private func reportEpisodes(_ count: Int) {
+    let line = Array("\(episodesLine)\(count)\n".utf8)
+    // Safety: the bytes live through the write, which only reads them.
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
 /// The child: serve, exhaust the descriptor table with a connection waiting, hold, free
 /// the table, and check that the waiting connection is served.
 private func checkListenerSurvivesExhaustion(backend: URingRuntime.Backend, multishot: Bool) async {
@@ -100,15 +109,32 @@ private func checkListenerSurvivesExhaustion(backend: URingRuntime.Backend, mult
                 }
                 try await URingRuntime.sleep(for: .milliseconds(10))
             }
+            // Code outside this test can let go of a descriptor while the table is held
+            // full (CI once saw a second episode: an accept succeeded in between, and the
+            // next failed again, since the kernel takes a descriptor before it looks at
+            // the backlog). Every 5 ms the hold takes back any slot that came free, and
+            // counts it: only then may there be more than one episode.
             let firstError = ContinuousClock.now
-            try await URingRuntime.sleep(for: .milliseconds(1_500))
+            var foreignReleases = 0
+            while ContinuousClock.now - firstError < .milliseconds(1_500) {
+                try await URingRuntime.sleep(for: .milliseconds(5))
+                while true {
+                    let filler = dup(2)
+                    if filler < 0 { break }
+                    fillers.append(filler)
+                    foreignReleases += 1
+                }
+            }
             let held = listener.statistics()
             let heldSeconds = (ContinuousClock.now - firstError).components.seconds
             if held.acceptErrors > 40 + Int(heldSeconds) {
                 exhaustionChildFails("the accept loop spins: \(held.acceptErrors) errors in \(heldSeconds) s")
             }
-            if held.acceptErrorEpisodes != 1 || !held.isBackingOff || held.lastAcceptError != .tooManyOpenFiles {
-                exhaustionChildFails("statistics while the table was full: \(held)")
+            let episodesExplained = foreignReleases == 0 ? held.acceptErrorEpisodes == 1 : held.acceptErrorEpisodes >= 1
+            if !episodesExplained || held.lastAcceptError != .tooManyOpenFiles
+                || (foreignReleases == 0 && !held.isBackingOff)
+            {
+                exhaustionChildFails("statistics while the table was full: \(held); descriptors freed by others during the hold: \(foreignReleases)")
             }
 
             for filler in fillers { close(filler) }
@@ -118,9 +144,11 @@ private func checkListenerSurvivesExhaustion(backend: URingRuntime.Backend, mult
             let fresh = try await TCPStream.connect(to: listener.localAddress, timeout: .seconds(10))
             if try await servedByte(fresh) != [7] { exhaustionChildFails("a fresh connection was not served") }
             let after = listener.statistics()
-            if after.isBackingOff || after.acceptErrorEpisodes != 1 {
-                exhaustionChildFails("statistics after the table freed up: \(after)")
+            if after.isBackingOff || after.acceptErrorEpisodes != held.acceptErrorEpisodes {
+                exhaustionChildFails("statistics after the table freed up: \(after), while held: \(held)")
             }
+            // The parent checks that each episode was logged once.
+            reportEpisodes(after.acceptErrorEpisodes)
 
             try await listener.close()
             let served = try await server.value
@@ -140,7 +168,10 @@ struct ListenerKeepsServingThroughDescriptorExhaustion {
         guard let result else { return }
         let errors = String(decoding: result.standardErrorContent, as: UTF8.self)
         #expect(!errors.contains("descriptor exhaustion child:"), Comment(rawValue: errors))
-        #expect(errors.components(separatedBy: episodeWarning).count - 1 == 1, Comment(rawValue: errors))
+        // One warning per episode: one, unless others freed descriptors during the hold.
+        let reported = errors.split(separator: "\n").last { $0.hasPrefix(episodesLine) }.flatMap { Int($0.dropFirst(episodesLine.count)) }
+        #expect(reported != nil, Comment(rawValue: errors))
+        #expect(errors.components(separatedBy: episodeWarning).count - 1 == reported, Comment(rawValue: errors))
     }
 
     @Test("io_uring, connections: the waiting connection is served once descriptors free up; logged once", .requiresIOURingBackend)
