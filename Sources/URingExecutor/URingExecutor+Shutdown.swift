@@ -65,7 +65,7 @@ extension URingExecutor {
 
     func forwardToFallback(_ job: UnownedJob) {
         forwardedAfterShutdown.wrappingAdd(1, ordering: .relaxed)
-        fallbackExecutor.enqueue(job)
+        fallbackExecutor.enqueue(TimerWakeUp.unmarked(job).job)
     }
 
     func forwardToFallback(_ job: UnownedJob, deadline: ContinuousClock.Instant) {

@@ -71,9 +71,9 @@ public enum Conformance {
         // may end early. (At 200 ms apart, CI's ThreadSanitizer run once saw the 400 ms
         // sleeper end after the 600 ms one.) The detail gives each sleeper's lateness.
         // When the whole process was stopped across the deadlines (a plain thread outside
-        // the executor saw a gap of 1 s or more: CI's ThreadSanitizer run once stopped the
-        // suite for over a minute), the sleepers were all due at once and any order is
-        // right; the check then asks only that none ended early.
+        // the executor saw a gap of 1 s or more: SIGSTOP, a debugger, a sanitizer's
+        // runtime), the sleepers were all due at once and any order is right; the check
+        // then asks only that none ended early.
         let witness = ProcessPauseWitness()
         let base = ContinuousClock.now
         let (order, early, lateness) = await withTaskGroup(of: (Int, Bool, Duration).self) { group in

@@ -1,8 +1,9 @@
 // A plain thread, outside every executor, that wakes every 10 ms and keeps the longest
 // gap between two of its wake-ups. A gap far above 10 ms means the whole process was
-// stopped (ThreadSanitizer's runtime does so; CI once saw every test of the suite wait
-// about 60 s at once), not that one executor left a ready job waiting. Checks that
-// compare times across such a gap say so instead of failing.
+// stopped (SIGSTOP, a debugger), not that one executor left a ready job waiting. Checks
+// that compare times across such a gap say so instead of failing. (It also told CI's
+// late sleepers apart from a stopped process: the pause it saw then was 0.1 s, which led
+// to the real cause, Task.sleep wake-ups waiting for the global executor's threads.)
 
 import Glibc
 import Synchronization

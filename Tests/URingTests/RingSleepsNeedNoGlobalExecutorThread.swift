@@ -35,6 +35,38 @@ struct RingSleepsNeedNoGlobalExecutorThread {
         #expect(counts.started.load(ordering: .relaxed) == blockerCount)
         #expect(counts.timedOut.load(ordering: .relaxed) == 0, "the ring sleep waited for a blocked global-executor thread")
     }
+
+    @Test("Task.sleep in a task with the runtime's preference ends while the global executor's threads are all blocked")
+    func taskSleepWhileGlobalPoolBlocked() async throws {
+        let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        let blockerCount = cores + 2
+        let release = DispatchSemaphore(value: 0)
+        let counts = BlockerCounts()
+        try await withRuntime { runtime in
+            // As above, but the sleep is Task.sleep in a task that prefers the runtime: its
+            // wake-up is a task of the standard library's with no preference, which the
+            // timer must run where it fires, not send through the blocked global executor.
+            let blockers = (0..<blockerCount).map { _ in
+                Task.detached {
+                    counts.started.wrappingAdd(1, ordering: .relaxed)
+                    if release.wait(timeout: .now() + 30) == .timedOut {
+                        counts.timedOut.wrappingAdd(1, ordering: .relaxed)
+                    }
+                }
+            }
+            let allStarted = ContinuousClock.now + .seconds(30)
+            while counts.started.load(ordering: .relaxed) < cores && ContinuousClock.now < allStarted {
+                try await URingRuntime.sleep(for: .milliseconds(1))
+            }
+            try await Task(executorPreference: runtime.executor) {
+                try await Task.sleep(for: .milliseconds(10))
+            }.value
+            for _ in 0..<blockerCount { release.signal() }
+            for blocker in blockers { await blocker.value }
+        }
+        #expect(counts.started.load(ordering: .relaxed) == blockerCount)
+        #expect(counts.timedOut.load(ordering: .relaxed) == 0, "Task.sleep's wake-up waited for a blocked global-executor thread")
+    }
 }
 
 /// What the blockers report, shared with their tasks.

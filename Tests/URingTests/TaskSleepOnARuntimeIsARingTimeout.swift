@@ -25,10 +25,8 @@ struct TaskSleepOnARuntimeIsARingTimeout {
             #expect(timers.ringTimersStarted.load(ordering: .relaxed) == 1)
             let elapsed = try await slept
             #expect(elapsed >= .milliseconds(30))
-            // No upper bound: with a task-executor preference, Task.sleep's wake-up task
-            // hops through the global executor (docs/ARCHITECTURE.md), whose threads this
-            // process's exit tests hold for seconds (17 s seen under TSan). The ring's own
-            // timing is pinned by RingSleepsNeedNoGlobalExecutorThread.
+            // No upper bound (a loaded machine may run the child late); that the wake-up
+            // needs no global-executor thread is pinned by RingSleepsNeedNoGlobalExecutorThread.
         }
     }
 

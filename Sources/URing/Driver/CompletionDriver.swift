@@ -304,7 +304,7 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
                 // the fallback timers fire it then.
                 _ = timerFallback.schedule(job, at: deadline.instant)
             } else {
-                executor.enqueue(job)
+                executor.enqueueTimerWakeUp(job)
             }
         case .multishot(let operation):
             operation.finish(outcome)

@@ -232,7 +232,12 @@ final class Worker: @unchecked Sendable {
     private func run(_ job: UnownedJob) {
         if isSearching { leaveSearching() }
         counters.jobsRun.bump()
-        job.runSynchronously(on: taskExecutor)
+        let (job, isWakeUp) = TimerWakeUp.unmarked(job)
+        if isWakeUp {
+            job.runSynchronously(on: TimerWakeUp.genericExecutor)
+        } else {
+            job.runSynchronously(on: taskExecutor)
+        }
         if stallTimer.threshold != 0, let elapsed = stallTimer.jobEnded() { reportStall(elapsed) }
     }
 
@@ -316,7 +321,7 @@ final class Worker: @unchecked Sendable {
         guard executor.timers.nextDeadline != nil else { return }
         executor.timers.fireDue(now: .now) { job in
             counters.timersFired.bump()
-            scheduleLocal(job, placement: .back)
+            scheduleLocal(TimerWakeUp.marked(job), placement: .back)
         }
     }
 
