@@ -1,7 +1,9 @@
 // Configuration.submission: with `.eachAtOnce` every single-shot operation enters the
-// kernel as it starts (fio's pattern); with `.directIOAtOnce` (the default) only reads
-// and writes of O_DIRECT files do; with `.batched`, and for everything else, one
-// io_uring_enter at the worker's next poll or park submits the whole batch.
+// kernel before its worker runs another job (fio's pattern: one enter each); with
+// `.directIOAtOnce` (the default) only reads and writes of O_DIRECT files do; with
+// `.batched`, and for everything else, one io_uring_enter at the worker's next poll or
+// park submits the whole batch. A worker with nothing else to run submits and waits in
+// one enter.
 
 import Testing
 import URing
@@ -71,6 +73,38 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
         #expect(URingRuntime.Configuration().submission == .directIOAtOnce)
         Self.expectEntersAtOnce(try await Self.entersAndStarts(.directIOAtOnce, direct: true), "default, O_DIRECT")
         Self.expectBatched(try await Self.entersAndStarts(.directIOAtOnce, direct: false), "default, cached")
+    }
+
+    @Test("one O_DIRECT read at a time costs one enter: the park submits it and waits in one call")
+    func directReadsOneAtATime() async throws {
+        let reads = 64, size = 4_096
+        let scratch = try TemporaryFile(contents: (0..<reads * size).map { UInt8(truncatingIfNeeded: $0 / size) })
+        let aligned = try AlignedBuffer(byteCount: size)
+        defer { withExtendedLifetime(aligned) {} }
+        let block = TestBuffer(bytes: aligned.bytes)
+        let result = try await withRuntime(workers: 1) { runtime -> (enters: Int, started: Int)? in
+            let file: File
+            do {
+                file = try await File.open(scratch.path, .readOnly, options: [.direct])
+            } catch let error as PathError where error.errno == .invalidArgument {
+                print("skipped: \(scratch.path) is on a file system without O_DIRECT (EINVAL at open)")
+                return nil
+            }
+            let before = await runtime.statistics()
+            for index in 0..<reads {
+                let count = try await file.read(into: block.bytes, at: Int64(index * size))
+                #expect(count == size && block.bytes[0] == UInt8(index))
+            }
+            let after = await runtime.statistics()
+            try await file.close()
+            return (after[0].ring.enterCalls - before[0].ring.enterCalls, after[0].operationsStarted - before[0].operationsStarted)
+        }
+        guard let result else { return }
+        print("O_DIRECT, one at a time: \(result.enters) enters for \(result.started) operations")
+        #expect(result.started >= reads)
+        // One enter per read, plus a few for the statistics requests; entering as the read
+        // starts and again to wait would make it two per read.
+        #expect(result.enters < result.started * 5 / 4, "a read entered to submit and again to wait")
     }
 
     @Test(".eachAtOnce enters as each read starts, cached too")
