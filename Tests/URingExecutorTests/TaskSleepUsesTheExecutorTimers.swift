@@ -1,6 +1,3 @@
-import Dispatch
-import Glibc
-import Synchronization
 import Testing
 
 @testable import URingExecutor
@@ -20,42 +17,6 @@ struct TaskSleepUsesTheExecutorTimers {
         #expect(duration >= .milliseconds(50))
         // The upper bound is the watchdog's (a loaded machine may run the task late).
         #expect(onWorker)
-        #expect(executor.metrics.timersFired >= 1)
-    }
-
-    @Test("Task.sleep ends while the global executor's threads are all blocked")
-    func sleepWhileGlobalPoolBlocked() async throws {
-        let executor = try URingExecutor(workers: 2)
-        defer { executor.shutdown() }
-        let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        let release = DispatchSemaphore(value: 0)
-        let counts = PoolBlockerCounts()
-        // Blockers hold the global pool's threads until the sleep has ended; 30 s is only a
-        // hang watchdog. Task.sleep's wake-up (a task with no preference) must run where
-        // the timer fired: sent through the global executor it could not run before them.
-        let blockers = (0..<cores + 2).map { _ in
-            Task.detached {
-                counts.started.wrappingAdd(1, ordering: .relaxed)
-                if release.wait(timeout: .now() + 30) == .timedOut { counts.timedOut.wrappingAdd(1, ordering: .relaxed) }
-            }
-        }
-        let slept = Task(executorPreference: executor) { () -> Duration in
-            let allStarted = ContinuousClock.now + .seconds(30)
-            while counts.started.load(ordering: .relaxed) < cores && ContinuousClock.now < allStarted {
-                usleep(1_000)
-            }
-            let start = ContinuousClock.now
-            defer { for _ in 0..<cores + 2 { release.signal() } }
-            try await Task.sleep(for: .milliseconds(10))
-            return ContinuousClock.now - start
-        }
-        // This test's own task runs on the global pool: it waits here until the sleeper
-        // (on the executor) has released the blockers.
-        let result = await slept.result
-        for blocker in blockers { await blocker.value }
-        #expect(try result.get() >= .milliseconds(10))
-        #expect(counts.started.load(ordering: .relaxed) == cores + 2)
-        #expect(counts.timedOut.load(ordering: .relaxed) == 0, "Task.sleep's wake-up waited for a blocked global-executor thread")
         #expect(executor.metrics.timersFired >= 1)
     }
 
@@ -98,10 +59,4 @@ struct TaskSleepUsesTheExecutorTimers {
         }
         #expect(outcome == true)
     }
-}
-
-/// What the global-pool blockers report, shared with their tasks.
-private final class PoolBlockerCounts: Sendable {
-    let started = Atomic<Int>(0)
-    let timedOut = Atomic<Int>(0)
 }

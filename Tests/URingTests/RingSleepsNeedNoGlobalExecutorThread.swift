@@ -3,8 +3,12 @@ import Glibc
 import Synchronization
 import Testing
 import URing
+import URingExecutor
 
-@Suite("Ring sleeps need no global executor thread", .requiresIOURing)
+// The tests block every thread of Swift's global executor for as long as their sleep
+// lasts, so they run one at a time (.serialized): two at once would each hold part of the
+// pool and wait for the rest.
+@Suite("Sleeps need no global executor thread", .requiresIOURing, .serialized)
 struct RingSleepsNeedNoGlobalExecutorThread {
     @Test("URingRuntime.sleep ends while the global executor's threads are all blocked")
     func ringSleepWhileGlobalPoolBlocked() async throws {
@@ -66,6 +70,44 @@ struct RingSleepsNeedNoGlobalExecutorThread {
         }
         #expect(counts.started.load(ordering: .relaxed) == blockerCount)
         #expect(counts.timedOut.load(ordering: .relaxed) == 0, "Task.sleep's wake-up waited for a blocked global-executor thread")
+    }
+
+    @Test("Task.sleep on a standalone URingExecutor ends while the global executor's threads are all blocked")
+    func executorSleepWhileGlobalPoolBlocked() async throws {
+        let executor = try URingExecutor(workers: 2)
+        defer { executor.shutdown() }
+        let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        let blockerCount = cores + 2
+        let release = DispatchSemaphore(value: 0)
+        let counts = BlockerCounts()
+        // The standalone executor keeps sleeps in its TimerHeap. The blockers hold the
+        // pool's threads until the sleep has ended (30 s is only a hang watchdog); the
+        // waiting and the sleep run on the executor, since this test's own task runs on the
+        // blocked pool.
+        let blockers = (0..<blockerCount).map { _ in
+            Task.detached {
+                counts.started.wrappingAdd(1, ordering: .relaxed)
+                if release.wait(timeout: .now() + 30) == .timedOut {
+                    counts.timedOut.wrappingAdd(1, ordering: .relaxed)
+                }
+            }
+        }
+        let slept = Task(executorPreference: executor) { () -> Duration in
+            defer { for _ in 0..<blockerCount { release.signal() } }
+            let allStarted = ContinuousClock.now + .seconds(30)
+            while counts.started.load(ordering: .relaxed) < cores && ContinuousClock.now < allStarted {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            let start = ContinuousClock.now
+            try await Task.sleep(for: .milliseconds(10))
+            return ContinuousClock.now - start
+        }
+        let result = await slept.result
+        for blocker in blockers { await blocker.value }
+        #expect(try result.get() >= .milliseconds(10))
+        #expect(counts.started.load(ordering: .relaxed) == blockerCount)
+        #expect(counts.timedOut.load(ordering: .relaxed) == 0, "Task.sleep's wake-up waited for a blocked global-executor thread")
+        #expect(executor.metrics.timersFired >= 1)
     }
 }
 
