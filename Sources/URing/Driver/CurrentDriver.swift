@@ -12,34 +12,39 @@
 // runtimes inherited through fork with URingError.forkedChild.
 
 import Glibc
+import Synchronization
+import URingExecutor
 
 enum CurrentDriver {
-    // Safety: created once; the destructor balances the retain taken in `register`.
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        let status = pthread_key_create(&key) { pointer in
-            guard let pointer else { return }
-            Unmanaged<CompletionDriver>.fromOpaque(pointer).release()
-        }
-        precondition(status == 0, "pthread_key_create failed: \(status)")
-        // Captures nothing, so it is a C function pointer. It fails only with ENOMEM;
-        // then a child forked from a worker would find the parent's driver.
-        _ = pthread_atfork(nil, nil) { pthread_setspecific(CurrentDriver.key, nil) }
-        return key
-    }()
+    /// The pthread key + 1 (`ThreadKey`): read by every operation without swift_once.
+    private static let slot = Atomic<UInt32>(0)
 
     /// The calling thread's driver; nil on threads that are not runtime workers.
     @inline(__always)
     static var driver: CompletionDriver? {
-        guard let pointer = pthread_getspecific(key) else { return nil }
+        guard let pointer = ThreadKey.value(slot) else { return nil }
         return Unmanaged<CompletionDriver>.fromOpaque(pointer).takeUnretainedValue()
     }
 
     /// Makes `driver` the calling thread's driver for the rest of the thread's life.
     static func register(_ driver: CompletionDriver) {
+        // Safety: the destructor balances the retain taken below.
+        let key = ThreadKey.key(slot, destructor: { pointer in
+            guard let pointer else { return }
+            Unmanaged<CompletionDriver>.fromOpaque(pointer).release()
+        }, created: { _ in
+            // Captures nothing, so it is a C function pointer. It fails only with ENOMEM;
+            // then a child forked from a worker would find the parent's driver.
+            _ = pthread_atfork(nil, nil) { CurrentDriver.clearInForkChild() }
+        })
         if let old = pthread_getspecific(key) {
             Unmanaged<CompletionDriver>.fromOpaque(old).release()
         }
         pthread_setspecific(key, Unmanaged.passRetained(driver).toOpaque())
+    }
+
+    /// The fork child handler: forgets the forking thread's driver (leaking it, see above).
+    private static func clearInForkChild() {
+        if let key = ThreadKey.existing(slot) { pthread_setspecific(key, nil) }
     }
 }

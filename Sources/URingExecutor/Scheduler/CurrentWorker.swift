@@ -7,21 +7,18 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import Synchronization
 
 enum CurrentWorker {
-    private static let key: pthread_key_t = {
-        var key = pthread_key_t()
-        let result = pthread_key_create(&key, nil)
-        precondition(result == 0, "pthread_key_create failed: \(result)")
-        return key
-    }()
+    /// The pthread key + 1 (`ThreadKey`): read on every enqueue without swift_once.
+    private static let key = Atomic<UInt32>(0)
 
     static func set(_ worker: Worker?) {
-        pthread_setspecific(key, worker.map { Unmanaged.passUnretained($0).toOpaque() })
+        pthread_setspecific(ThreadKey.key(key), worker.map { Unmanaged.passUnretained($0).toOpaque() })
     }
 
     static var worker: Worker? {
-        guard let pointer = pthread_getspecific(key) else { return nil }
+        guard let pointer = ThreadKey.value(key) else { return nil }
         // Safety: only `set` stores into this key, always an unretained Worker that outlives
         // the thread's use of it (see the file header).
         return Unmanaged<Worker>.fromOpaque(pointer).takeUnretainedValue()
@@ -31,7 +28,7 @@ enum CurrentWorker {
     /// path); `body` must not let the reference escape.
     @inline(__always)
     static func withWorker<R>(_ body: (Worker?) -> R) -> R {
-        guard let pointer = pthread_getspecific(key) else { return body(nil) }
+        guard let pointer = ThreadKey.value(key) else { return body(nil) }
         // Safety: as in `worker`; the thread's worker outlives this call.
         return Unmanaged<Worker>.fromOpaque(pointer)._withUnsafeGuaranteedRef { body($0) }
     }
