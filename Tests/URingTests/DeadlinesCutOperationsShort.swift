@@ -40,4 +40,30 @@ struct DeadlinesCutOperationsShort {
             try await file.close()
         }
     }
+
+    @Test("a task created in a deadline's scope keeps the deadline after the scope has ended")
+    func unstructuredTaskKeepsItsDeadline() async throws {
+        let pipe = try Pipe()
+        try await withRuntime { _ in
+            let file = File(taking: FileDescriptor(rawValue: dup(pipe.readEnd.rawValue)))
+            let (scopeEnded, signal) = AsyncStream<Void>.makeStream()
+            // Task inherits the task-local deadline; the scope ends before it reads.
+            let reader = await URingRuntime.withTimeout(.milliseconds(30)) {
+                Task { () async throws -> [UInt8] in
+                    for await _ in scopeEnded { break }
+                    try await Task.sleep(for: .milliseconds(60))
+                    return try await file.read(count: 8, at: 0)
+                }
+            }
+            signal.yield()
+            // A read that lost its deadline would wait for these bytes and return them.
+            let writer = Task {
+                try await Task.sleep(for: .seconds(2))
+                _ = try pipe.writeEnd.writeAll([1, 2, 3])
+            }
+            await #expect(throws: URingError.deadlineExceeded) { try await reader.value }
+            writer.cancel()
+            try await file.close()
+        }
+    }
 }

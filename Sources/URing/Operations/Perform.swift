@@ -118,13 +118,29 @@ private final class RemoteHandoff: Sendable {
 /// task-local that `URingRuntime.withDeadline` sets (nested deadlines keep the earlier).
 enum OperationDeadline {
     /// A ClockDeadline, not a ContinuousClock.Instant: every operation reads it.
-    @TaskLocal static var current: ClockDeadline?
+    @TaskLocal private static var bound: ClockDeadline?
+
+    /// Set by the first `with` and never cleared (a task created in a deadline's scope
+    /// keeps the binding after the scope ends). Until then no task has a deadline, so
+    /// `current` skips the task-local lookup (a lazy global, the current task, its
+    /// value list), which every operation would pay. Statically initialized: a plain load.
+    private static let used = Atomic<Bool>(false)
+
+    /// The current task's deadline, if any.
+    @inline(__always)
+    static var current: ClockDeadline? {
+        // Relaxed is enough: a task that binds a deadline stored `true` before binding
+        // it, and a task reads its own (or its parent's) binding after that store.
+        guard used.load(ordering: .relaxed) else { return nil }
+        return bound
+    }
 
     /// Runs `body` with `deadline`, or the enclosing one if that is earlier.
     static func with<Result>(
         _ deadline: ContinuousClock.Instant, _ body: () async throws -> Result
     ) async rethrows -> Result {
+        used.store(true, ordering: .relaxed)
         let effective = current.map { min($0, ClockDeadline(deadline)) } ?? ClockDeadline(deadline)
-        return try await $current.withValue(effective, operation: body)
+        return try await $bound.withValue(effective, operation: body)
     }
 }
