@@ -62,28 +62,30 @@ public final class File: Sendable {
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) async throws -> Int {
         let start = try Self.validOffset(offset)
         try checkDirectAlignment(buffer.baseAddress, count: buffer.count, offset: start)
-        return try await withUse {
-            if buffer.count <= Self.maximumChunk {
-                do {
-                    return try await perform(
-                        ReadOperation(descriptor: descriptor, buffer: buffer, offset: start, registeredFile: registeredFileUse),
-                        cancellable: !completesPromptly, directIO: isDirect)
-                } catch {
-                    throw directIOError(error, buffer.baseAddress, count: buffer.count, offset: start)
-                }
-            }
-            var done = 0
-            while done < buffer.count {
-                let chunk = UnsafeMutableRawBufferPointer(
-                    rebasing: buffer[done..<min(buffer.count, done + Self.maximumChunk)])
-                let count = try await perform(
-                    ReadOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done), registeredFile: registeredFileUse),
+        // The use is taken here, not through `withUse`: its closure costs an executor
+        // hop (swift_task_switch) per call on this hot path.
+        guard uses.begin() else { throw URingError.closed }
+        defer { uses.end() }
+        if buffer.count <= Self.maximumChunk {
+            do {
+                return try await perform(
+                    ReadOperation(descriptor: descriptor, buffer: buffer, offset: start, registeredFile: registeredFileUse),
                     cancellable: !completesPromptly, directIO: isDirect)
-                done += count
-                if count < chunk.count { break }
+            } catch {
+                throw directIOError(error, buffer.baseAddress, count: buffer.count, offset: start)
             }
-            return done
         }
+        var done = 0
+        while done < buffer.count {
+            let chunk = UnsafeMutableRawBufferPointer(
+                rebasing: buffer[done..<min(buffer.count, done + Self.maximumChunk)])
+            let count = try await perform(
+                ReadOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done), registeredFile: registeredFileUse),
+                cancellable: !completesPromptly, directIO: isDirect)
+            done += count
+            if count < chunk.count { break }
+        }
+        return done
     }
 
     /// Reads up to `count` bytes from `offset` (fewer at end of file).
@@ -106,23 +108,23 @@ public final class File: Sendable {
     public func write(_ buffer: UnsafeRawBufferPointer, at offset: Int64) async throws {
         let start = try Self.validOffset(offset)
         try checkDirectAlignment(buffer.baseAddress, count: buffer.count, offset: start)
-        try await withUse {
-            var done = 0
-            while done < buffer.count {
-                let chunk = UnsafeRawBufferPointer(rebasing: buffer[done..<min(buffer.count, done + Self.maximumChunk)])
-                let count: Int
-                do {
-                    count = try await perform(
-                        WriteOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done), registeredFile: registeredFileUse),
-                        cancellable: !completesPromptly, directIO: isDirect)
-                } catch {
-                    throw directIOError(error, chunk.baseAddress, count: chunk.count, offset: start + UInt64(done))
-                }
-                if count == 0 {
-                    throw Errno.noSpace
-                }
-                done += count
+        guard uses.begin() else { throw URingError.closed }  // not withUse: see read(into:at:)
+        defer { uses.end() }
+        var done = 0
+        while done < buffer.count {
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[done..<min(buffer.count, done + Self.maximumChunk)])
+            let count: Int
+            do {
+                count = try await perform(
+                    WriteOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done), registeredFile: registeredFileUse),
+                    cancellable: !completesPromptly, directIO: isDirect)
+            } catch {
+                throw directIOError(error, chunk.baseAddress, count: chunk.count, offset: start + UInt64(done))
             }
+            if count == 0 {
+                throw Errno.noSpace
+            }
+            done += count
         }
     }
 
