@@ -220,6 +220,10 @@ struct UringBench: AsyncParsableCommand {
             for (index, item) in plan.enumerated() {
                 for engine in item.engines where !failed[index].contains(engine.name) {
                     do {
+                        if item.workload.pattern.isWrite {
+                            try BenchmarkFile.settle(
+                                item.workload.path, size: item.workload.fileSize, direct: item.workload.direct)
+                        }
                         let result = try progress.show(
                             "\(item.workload.label) \(engine.name) round \(round)/\(rounds)", planned: item.workload.runtime
                         ) {
