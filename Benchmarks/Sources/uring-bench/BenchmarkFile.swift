@@ -5,6 +5,10 @@
 // in for cached workloads), so no engine pays for its predecessor's writeback. Without
 // it, the first engine of a round ran O_DIRECT writes while the previous workload's
 // cached writes were still being flushed: 0.76x fio one round, 1.01x another.
+// Before each engine's turn at a cached read workload the file is read through again:
+// pages evicted since (the write file's pages compete for the page cache) would
+// otherwise be faulted back in by whichever engine came first (/proc/vmstat
+// workingset_refault_file counted 1,374 in one such run).
 
 import Glibc
 import SystemPackage
@@ -41,6 +45,13 @@ enum BenchmarkFile {
         let status = posix_fadvise(fd.rawValue, 0, 0, POSIX_FADV_DONTNEED)
         guard status == 0 else { throw Errno(rawValue: status) }
         if !direct { try warm(fd, size: size) }
+    }
+
+    /// Reads `path` through, so that every page of it is cached.
+    static func rewarm(_ path: FilePath, size: Int64) throws {
+        let fd = try FileDescriptor.open(path, .readOnly)
+        defer { try? fd.close() }
+        try warm(fd, size: size)
     }
 
     private static func warm(_ fd: FileDescriptor, size: Int64) throws {

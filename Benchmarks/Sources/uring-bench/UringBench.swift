@@ -223,6 +223,8 @@ struct UringBench: AsyncParsableCommand {
                         if item.workload.pattern.isWrite {
                             try BenchmarkFile.settle(
                                 item.workload.path, size: item.workload.fileSize, direct: item.workload.direct)
+                        } else if !item.workload.direct {
+                            try BenchmarkFile.rewarm(item.workload.path, size: item.workload.fileSize)
                         }
                         let result = try progress.show(
                             "\(item.workload.label) \(engine.name) round \(round)/\(rounds)", planned: item.workload.runtime
