@@ -86,17 +86,19 @@ enum FileStreams {
             }
             try registeredFiles.register(file)
         }
+        let cursor = SequentialCursor()
         let measured = try await ConcurrentStreams.measure(workload) { index, deadline in
             try await runStream(
-                index, file: file, workload: workload, deadline: deadline, progress: progress, fixedBuffers: fixedBuffers)
+                index, file: file, workload: workload, cursor: cursor, deadline: deadline, progress: progress,
+                fixedBuffers: fixedBuffers)
         }
         try await file.close()
         return measured
     }
 
     private static func runStream(
-        _ stream: Int, file: File, workload: Workload, deadline: UInt64, progress: Progress,
-        fixedBuffers: FixedBufferPool?
+        _ stream: Int, file: File, workload: Workload, cursor: SequentialCursor, deadline: UInt64,
+        progress: Progress, fixedBuffers: FixedBufferPool?
     ) async throws -> (Int, LatencyRecorder) {
         let blockSize = workload.blockSize
         // URing's own aligned buffer (4 KiB aligned: what O_DIRECT needs on any device),
@@ -118,7 +120,7 @@ enum FileStreams {
         }
         bytes.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: stream) | 1)
         let isWrite = workload.pattern.isWrite
-        var offsets = OffsetGenerator(workload: workload, stream: stream, streams: workload.ioDepth)
+        var offsets = OffsetGenerator(workload: workload, stream: stream, cursor: cursor)
         defer { withExtendedLifetime(aligned) {} }
         return try await ConcurrentStreams.timedLoop(until: deadline, progress: progress) {
             if isWrite {

@@ -31,21 +31,23 @@ struct NIOEngine: Engine {
         // Read-write for every pattern: one handle type; opening it once is not measured.
         let handle = try await fileSystem.openFile(
             forReadingAndWritingAt: path, options: .init(existingFile: .open, newFile: nil))
+        let cursor = SequentialCursor()
         let measured = try await ConcurrentStreams.measure(workload) { index, deadline in
-            try await runStream(index, handle: handle, workload: workload, deadline: deadline, progress: progress)
+            try await runStream(
+                index, handle: handle, workload: workload, cursor: cursor, deadline: deadline, progress: progress)
         }
         try await handle.close()
         return measured
     }
 
     private static func runStream(
-        _ stream: Int, handle: ReadWriteFileHandle, workload: Workload,
+        _ stream: Int, handle: ReadWriteFileHandle, workload: Workload, cursor: SequentialCursor,
         deadline: UInt64, progress: Progress
     ) async throws -> (Int, LatencyRecorder) {
         let blockSize = workload.blockSize
         let isWrite = workload.pattern.isWrite
         let block = ByteBuffer(repeating: UInt8(truncatingIfNeeded: stream) | 1, count: blockSize)
-        var offsets = OffsetGenerator(workload: workload, stream: stream, streams: workload.ioDepth)
+        var offsets = OffsetGenerator(workload: workload, stream: stream, cursor: cursor)
         return try await ConcurrentStreams.timedLoop(until: deadline, progress: progress) {
             if isWrite {
                 let written = try await handle.write(contentsOf: block, toAbsoluteOffset: offsets.next())

@@ -18,12 +18,13 @@ struct PreadPoolEngine: Engine {
         let go = DispatchSemaphore(value: 0)
         let finished = DispatchSemaphore(value: 0)
         let deadline = Atomic<UInt64>(0)
+        let cursor = SequentialCursor()
         for stream in 0..<threads {
             let thread = Thread {
                 ready.signal()
                 go.wait()
                 let outcome = Self.loop(
-                    fd: fd, workload: workload, stream: stream, deadline: deadline.load(ordering: .acquiring),
+                    fd: fd, workload: workload, stream: stream, cursor: cursor, deadline: deadline.load(ordering: .acquiring),
                     progress: progress)
                 results.withLock { $0.append(outcome) }
                 finished.signal()
@@ -50,14 +51,15 @@ struct PreadPoolEngine: Engine {
     }
 
     private static func loop(
-        fd: FileDescriptor, workload: Workload, stream: Int, deadline: UInt64, progress: Progress
+        fd: FileDescriptor, workload: Workload, stream: Int, cursor: SequentialCursor, deadline: UInt64,
+        progress: Progress
     ) -> (operations: Int, latency: LatencyRecorder, failure: String?) {
         let blockSize = workload.blockSize
         // Safety: this thread's own buffer, freed after its last blocking call returned.
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 4096)
         defer { buffer.deallocate() }
         buffer.initializeMemory(as: UInt8.self, repeating: 0xA5)
-        var offsets = OffsetGenerator(workload: workload, stream: stream, streams: workload.ioDepth)
+        var offsets = OffsetGenerator(workload: workload, stream: stream, cursor: cursor)
         let isWrite = workload.pattern.isWrite
         var latency = LatencyRecorder()
         var operations = 0
