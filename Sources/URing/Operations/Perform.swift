@@ -144,7 +144,8 @@ enum OperationDeadline {
     static func with<Result>(
         _ deadline: ContinuousClock.Instant, _ body: () async throws -> Result
     ) async rethrows -> Result {
-        used.store(true, ordering: .relaxed)
+        // Stored once: every later scope would otherwise write the line all cores read.
+        if !used.load(ordering: .relaxed) { used.store(true, ordering: .relaxed) }
         let effective = current.map { min($0, ClockDeadline(deadline)) } ?? ClockDeadline(deadline)
         return try await $bound.withValue(effective, operation: body)
     }

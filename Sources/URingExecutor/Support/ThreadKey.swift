@@ -21,9 +21,8 @@ package enum ThreadKey {
     /// nothing was ever stored).
     @inlinable @inline(__always)
     package static func value(_ storage: borrowing Atomic<UInt32>) -> UnsafeMutableRawPointer? {
-        let keyPlusOne = storage.load(ordering: .acquiring)
-        guard keyPlusOne != 0 else { return nil }
-        return pthread_getspecific(keyPlusOne &- 1)
+        guard let key = existing(storage) else { return nil }
+        return pthread_getspecific(key)
     }
 
     /// The key kept in `storage`, if it was created.
