@@ -26,7 +26,7 @@ struct RingEngine: Engine {
         func buffer(_ slot: Int) -> UnsafeMutableRawBufferPointer {
             UnsafeMutableRawBufferPointer(rebasing: buffers[slot * blockSize..<(slot + 1) * blockSize])
         }
-        var offsets = OffsetGenerator(workload: workload, stream: 0)
+        var offsets = OffsetGenerator(workload: workload, stream: 0, cursor: SequentialCursor())
         var submittedAt = [UInt64](repeating: 0, count: depth)
         func prepare(_ slot: Int, _ ring: inout Ring) throws {
             let entry = try ring.nextEntry()

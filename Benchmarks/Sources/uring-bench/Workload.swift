@@ -153,25 +153,23 @@ final class SequentialCursor: Sendable {
     func claim() -> Int64 { block.wrappingAdd(1, ordering: .relaxed).oldValue }
 }
 
-/// Offsets for one of `streams` concurrent streams of I/O. Random: block-aligned,
-/// SplitMix64 seeded per stream. Sequential: each operation takes the next block from a
-/// cursor the run's streams share, wrapping at the end, so operations are issued in
-/// file order as fio's (and the ring and raw engines', one loop each) are. (Striping
+/// Offsets for one stream of a run's I/O. Random: block-aligned, SplitMix64 seeded per
+/// stream. Sequential: each operation takes the next block from the cursor all of the
+/// run's streams share, wrapping at the end, so operations are issued in file order as
+/// fio's (and the ring and raw engines', one loop each) are. (Striping
 /// the blocks over the streams instead, i, i+streams, ..., let them drift apart: with
 /// O_DIRECT, 128 KiB QD8 read 0.85x fio.)
 struct OffsetGenerator {
     private var state: UInt64
-    private var nextBlock: Int64
-    private let cursor: SequentialCursor?
+    private let cursor: SequentialCursor
     private let blocks: Int64
     private let blockSize: Int64
     private let isRandom: Bool
 
-    /// `cursor`: the run's shared sequential cursor; nil for a single stream.
-    init(workload: Workload, stream: Int, cursor: SequentialCursor? = nil) {
+    /// `cursor`: the run's sequential cursor, one for all of its streams.
+    init(workload: Workload, stream: Int, cursor: SequentialCursor) {
         state = 0xC0FFEE &+ UInt64(stream) &* 0x9E37_79B9
         blocks = max(1, workload.blocks)
-        nextBlock = 0
         self.cursor = cursor
         blockSize = Int64(workload.blockSize)
         isRandom = workload.pattern.isRandom
@@ -186,9 +184,6 @@ struct OffsetGenerator {
             z ^= z >> 31
             return Int64(z % UInt64(blocks)) * blockSize
         }
-        if let cursor { return cursor.claim() % blocks * blockSize }
-        let block = nextBlock
-        nextBlock = (nextBlock + 1) % blocks
-        return block * blockSize
+        return cursor.claim() % blocks * blockSize
     }
 }
