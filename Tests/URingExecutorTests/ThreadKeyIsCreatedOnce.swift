@@ -11,7 +11,19 @@ struct ThreadKeyIsCreatedOnce {
     private final class Storage: Sendable {
         let key = Atomic<UInt32>(0)
         let creations = Atomic<Int>(0)
-        let arrived = Atomic<Int>(0)
+    }
+
+    /// A pthread barrier the racing threads block on, so that they start together without
+    /// spinning (8 spinning threads on 2 cores starved the rest of the suite under TSan).
+    private final class StartLine: @unchecked Sendable {
+        // @unchecked: the barrier is only used through pthread_barrier_wait, which is thread-safe.
+        let barrier = UnsafeMutablePointer<pthread_barrier_t>.allocate(capacity: 1)
+        init(count: UInt32) { pthread_barrier_init(barrier, nil, count) }
+        deinit {
+            pthread_barrier_destroy(barrier)
+            barrier.deallocate()
+        }
+        func wait() { _ = pthread_barrier_wait(barrier) }
     }
 
     @Test("no key and no value before the first store; the stored value after it")
@@ -33,14 +45,13 @@ struct ThreadKeyIsCreatedOnce {
     func racingThreadsAgreeOnOneKey() throws {
         for _ in 0..<200 {
             let storage = Storage()
+            let start = StartLine(count: 8)
             let results = Atomic<Int>(0)
             let firstKey = Atomic<Int>(-1)
             let disagreements = Atomic<Int>(0)
             let threads = try (0..<8).map { _ in
                 try JoinableThread {
-                    // Start together: each waits until all 8 have arrived.
-                    storage.arrived.add(1, ordering: .acquiringAndReleasing)
-                    while storage.arrived.load(ordering: .acquiring) < 8 { sched_yield() }
+                    start.wait()  // all 8 leave together
                     let key = ThreadKey.key(storage.key, created: { _ in
                         storage.creations.add(1, ordering: .relaxed)
                     })
