@@ -69,7 +69,7 @@ extension CompletionDriver {
             if let keepAlive = operation.keepAlive { slots.retain(keepAlive, for: ticket) }
             slots.submitted(ticket, waiter: .task(continuation), completions: completions)
             counters.operationsStarted += 1
-            if entersForEachOperation || (directIO && entersForDirectIO) { submitSoon() }
+            if entersForEachOperation || (directIO && entersForDirectIO) { enter(.submit(getEvents: false)) }
         } catch {
             slots.abandon(ticket)
             var outcome = OperationOutcome.empty
@@ -145,19 +145,6 @@ extension CompletionDriver {
             var outcome = OperationOutcome.empty
             outcome.result = -error.rawValue
             operation.finish(outcome)
-        }
-    }
-
-    /// Hands the SQEs to the kernel before this worker runs another job: the worker polls
-    /// after the job that prepared them, or, with nothing else to run, parks without
-    /// polling first, so one enter submits and waits. Off a job (a mailbox start during a
-    /// poll or a park, which submit anyway), or on no worker, it enters now.
-    @inline(__always)
-    func submitSoon() {
-        if URingExecutor.pollBeforeNextJob() {
-            submissionsAwaitCompletion = true
-        } else {
-            enter(.submit(getEvents: false))
         }
     }
 

@@ -62,8 +62,7 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     var receiveBufferPoolState = ReceiveBufferPoolState.notCreated
     var lostCompletions = LostCompletionRecovery()
     var registeredFileSlots: RegisteredFileSlots
-    /// The last poll submitted operations and reaped none, or a job prepared SQEs the next
-    /// poll or park submits (`submitSoon`; see `Parker`).
+    /// The last poll submitted operations and reaped none (see `Parker`).
     public internal(set) var submissionsAwaitCompletion = false
     #else
     @exclusivity(unchecked) var ring: Ring
@@ -74,8 +73,7 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     @exclusivity(unchecked) var receiveBufferPoolState = ReceiveBufferPoolState.notCreated
     @exclusivity(unchecked) var lostCompletions = LostCompletionRecovery()
     @exclusivity(unchecked) var registeredFileSlots: RegisteredFileSlots
-    /// The last poll submitted operations and reaped none, or a job prepared SQEs the next
-    /// poll or park submits (`submitSoon`; see `Parker`).
+    /// The last poll submitted operations and reaped none (see `Parker`).
     @exclusivity(unchecked) public internal(set) var submissionsAwaitCompletion = false
     #endif
     /// Where timers go that this ring gives back (shutdown, lost CQEs); set by the runtime.

@@ -54,9 +54,9 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
     public enum Submission: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
         /// Everything waits for the worker's next poll or park: one enter per batch.
         case batched
-        /// Reads and writes of files opened with `.direct` enter the kernel before the
-        /// worker runs another job (when it has none, the enter that submits also waits);
-        /// the rest is batched. The default.
+        /// Reads and writes of files opened with `.direct` enter the kernel as they start
+        /// (the device works while the task returns and its worker parks); the rest is
+        /// batched. The default.
         case directIOAtOnce = "direct"
         /// Every single-shot operation enters so.
         case eachAtOnce = "each"
@@ -98,8 +98,7 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         /// on the default runtime.
         public var registeredFiles = 0
         /// When prepared SQEs go to the kernel (default `.directIOAtOnce`): reads and writes
-        /// of O_DIRECT files go before the worker runs another job (a park that follows
-        /// submits and waits in one enter), everything else goes in one
+        /// of O_DIRECT files go as they start, everything else goes in one
         /// io_uring_enter at the worker's next poll or park. `SWIFT_URING_SUBMIT`
         /// (batched|direct|each) sets it on the default runtime.
         public var submission = Submission.directIOAtOnce

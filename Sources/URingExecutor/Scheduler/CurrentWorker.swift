@@ -52,20 +52,6 @@ extension URingExecutor {
         return WorkerIdentity(executor: worker.executor, index: worker.index, parker: worker.parker)
     }
 
-    /// Asks the calling worker to poll its parker after the job running now and before it
-    /// runs another (a park submits and waits in one go instead, when nothing else is
-    /// ready). For work that must reach the kernel soon but need not enter it mid-job: an
-    /// O_DIRECT read then enters once per operation at most, and at queue depth 1 a park
-    /// carries both the submission and the wait. False when the calling thread is not a
-    /// worker (the caller then submits itself).
-    package static func pollBeforeNextJob() -> Bool {
-        CurrentWorker.withWorker { worker in
-            guard let worker else { return false }
-            worker.requestPollBeforeNextJob()
-            return true
-        }
-    }
-
     /// The calling thread's worker index, or nil if it is not a worker thread of any URingExecutor.
     public static var currentWorkerIndex: Int? {
         CurrentWorker.worker?.index

@@ -106,9 +106,6 @@ final class Worker: @unchecked Sendable {
     private var stallTimer: StallTimer
     /// CLOCK_MONOTONIC nanoseconds of the last `sched_yield`.
     private var lastYield: UInt64 = 0
-    /// The job that ran last asked the parker to submit before anything else runs here
-    /// (`URingExecutor.pollBeforeNextJob`).
-    private var pollsBeforeNextJob = false
     #else
     @exclusivity(unchecked) private var lifoStreak = 0
     @exclusivity(unchecked) private var tick: UInt32 = 0
@@ -118,7 +115,6 @@ final class Worker: @unchecked Sendable {
     @exclusivity(unchecked) private var stallTimer: StallTimer
     /// CLOCK_MONOTONIC nanoseconds of the last `sched_yield`.
     @exclusivity(unchecked) private var lastYield: UInt64 = 0
-    @exclusivity(unchecked) private var pollsBeforeNextJob = false
     #endif
     /// Watcher's view of each peer's `jobsRun` at its previous look.
     var watchedJobCounts: [UInt64] = []
@@ -224,10 +220,6 @@ final class Worker: @unchecked Sendable {
             tick &+= 1
             if tick % SchedulerTuning.pollInterval == 0 { maintenance() }
             if let job = nextJob() ?? findWorkAfterPolling() {
-                if pollsBeforeNextJob {
-                    pollsBeforeNextJob = false
-                    parker.poll()
-                }
                 run(job)
             } else {
                 park()
@@ -254,10 +246,6 @@ final class Worker: @unchecked Sendable {
         counters.stalls.bump()
         executorRef._withUnsafeGuaranteedRef { $0.reportStall(worker: index, nanoseconds: nanoseconds) }
     }
-
-    /// The job running now prepared work its parker should hand over before another job
-    /// runs on this worker (owner thread; see `URingExecutor.pollBeforeNextJob`).
-    func requestPollBeforeNextJob() { pollsBeforeNextJob = true }
 
     /// Start-up, on the worker thread: the stall timer's first mark (it opens the
     /// thread's schedstat there).
@@ -324,7 +312,6 @@ final class Worker: @unchecked Sendable {
 
     private func maintenance() {
         counters.polls.bump()
-        pollsBeforeNextJob = false
         parker.poll()
         fireDueTimers()
         markIdleEnd()
@@ -442,7 +429,6 @@ final class Worker: @unchecked Sendable {
                 let look = ContinuousClock.now + SchedulerTuning.watchInterval
                 deadline = min(deadline ?? look, look)
             }
-            pollsBeforeNextJob = false
             parker.park(deadline: deadline)
             if watchesTimers { executor.releaseTimerWatch(index) }
             fireDueTimers()
