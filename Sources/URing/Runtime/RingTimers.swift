@@ -28,6 +28,8 @@ final class RingTimers: JobTimers {
 
     var nextDeadline: ContinuousClock.Instant? { fallback.nextDeadline }
 
+    var hasPendingTimers: Bool { fallback.hasPendingTimers }
+
     func fireDue(now: ContinuousClock.Instant, _ fire: (UnownedJob) -> Void) {
         fallback.fireDue(now: now, fire)
     }

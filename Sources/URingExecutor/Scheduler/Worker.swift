@@ -318,8 +318,9 @@ final class Worker: @unchecked Sendable {
     }
 
     private func fireDueTimers() {
-        guard executor.timers.nextDeadline != nil else { return }
-        executor.timers.fireDue(now: .now) { job in
+        let timers = executorRef._withUnsafeGuaranteedRef { $0.timers }
+        guard timers.hasPendingTimers else { return }
+        timers.fireDue(now: .now) { job in
             counters.timersFired.bump()
             scheduleLocal(TimerWakeUp.marked(job), placement: .back)
         }
@@ -417,33 +418,47 @@ final class Worker: @unchecked Sendable {
         if hasLocalWork { return }
         let wasLastSearcher = withIdle { $0.transitionToParked(index, isSearching: isSearching) }
         isSearching = false
-        if wasLastSearcher { executor.notifyIfWorkPending() }
+        // The executor through an unretained reference, as elsewhere on the hot path: the
+        // worker's thread keeps it alive (see `executorRef`).
+        let executor = executorRef
+        if wasLastSearcher { executor._withUnsafeGuaranteedRef { $0.notifyIfWorkPending() } }
 
         isParking = true
         while !isStopping {
             counters.parks.bump()
-            let watchesTimers = executor.claimTimerWatch(index)
-            let watchesStuckWork = executor.claimStuckWorkWatch(index)
-            var deadline = watchesTimers ? executor.timers.nextDeadline : nil
-            if watchesStuckWork {
-                let look = ContinuousClock.now + SchedulerTuning.watchInterval
-                deadline = min(deadline ?? look, look)
+            let (watchesTimers, watchesStuckWork, timersPending) = executor._withUnsafeGuaranteedRef {
+                let watchesTimers = $0.claimTimerWatch(index)
+                return (watchesTimers, $0.claimStuckWorkWatch(index), watchesTimers && $0.timers.hasPendingTimers)
             }
-            parker.park(deadline: deadline)
-            if watchesTimers { executor.releaseTimerWatch(index) }
+            parker.park(deadline: timersPending || watchesStuckWork
+                ? parkDeadline(watchesTimers: timersPending, watchesStuckWork: watchesStuckWork) : nil)
+            if watchesTimers { executor._withUnsafeGuaranteedRef { $0.releaseTimerWatch(index) } }
             fireDueTimers()
             if watchesStuckWork { lookForStuckWork() }
             if leaveParked() { break }
         }
         isParking = false
         markIdleEnd()
-        executor.handOffStuckWorkWatch(index)
+        executor._withUnsafeGuaranteedRef { $0.handOffStuckWorkWatch(index) }
         if (lifo.load(ordering: .relaxed) != 0 ? 1 : 0) + queue.count > 1 {
             if !isSearching { notifyParked() }
             // More than the next job waits here: should that job not return, the rest
             // needs a watcher.
-            executor.requestStuckWorkWatch()
+            executor._withUnsafeGuaranteedRef { $0.requestStuckWorkWatch() }
         }
+    }
+
+    /// When a park that watches pending timers or peers' stuck work must end: the earliest
+    /// timer, or the next look at the peers. Out of line: the common park (no timer
+    /// pending, no watch) does no clock arithmetic.
+    @inline(never)
+    private func parkDeadline(watchesTimers: Bool, watchesStuckWork: Bool) -> ContinuousClock.Instant? {
+        var deadline = watchesTimers ? executorRef._withUnsafeGuaranteedRef { $0.timers.nextDeadline } : nil
+        if watchesStuckWork {
+            let look = ContinuousClock.now + SchedulerTuning.watchInterval
+            deadline = min(deadline ?? look, look)
+        }
+        return deadline
     }
 
     /// Whether the worker may leave `park`: it has work of its own, or a notifier woke it

@@ -19,10 +19,20 @@ public protocol JobTimers: AnyObject, Sendable {
     /// their polling interval, so it must be cheap (an atomic load).
     var nextDeadline: ContinuousClock.Instant? { get }
 
+    /// Whether any deadline is pending: `nextDeadline != nil` without building an
+    /// `Optional<ContinuousClock.Instant>` (a resilient type: every copy of one goes through
+    /// value witnesses). Workers ask it once or twice per park.
+    var hasPendingTimers: Bool { get }
+
     /// Passes every job whose deadline is at or before `now` to `fire` (which enqueues it).
     /// Called by worker threads.
     func fireDue(now: ContinuousClock.Instant, _ fire: (UnownedJob) -> Void)
 
     /// Removes and returns every pending job with its deadline (used by `shutdown()`).
     func removeAll() -> [(job: UnownedJob, deadline: ContinuousClock.Instant)]
+}
+
+extension JobTimers {
+    /// Timers that keep only `nextDeadline` answer from it.
+    public var hasPendingTimers: Bool { nextDeadline != nil }
 }

@@ -68,6 +68,9 @@ public final class TimerHeap: JobTimers {
         return value == .max ? nil : instant(at: value)
     }
 
+    /// Whether a deadline is pending: one atomic load.
+    public var hasPendingTimers: Bool { earliest.load(ordering: .sequentiallyConsistent) != .max }
+
     /// Removes every job due at `now` and passes each to `fire`, earliest first, after the
     /// lock is released (so `fire` may enqueue or schedule). Returns at once, without the
     /// lock, when nothing is due.
