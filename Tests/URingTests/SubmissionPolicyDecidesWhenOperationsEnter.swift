@@ -85,9 +85,9 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
             let task = Task(executorPreference: runtime.executor) { () -> (Int, Int) in
                 let before = await runtime.statistics()
                 for round in 0..<rounds {
-                    // The byte arrives 2 ms after the read started, so the read cannot
+                    // The byte arrives 5 ms after the read started, so the read cannot
                     // complete before its worker, with nothing else to run, parks.
-                    DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(2)) {
+                    DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(5)) {
                         _ = try? pipe.writeEnd.writeAll([UInt8(round)])
                     }
                     let bytes = try await file.read(count: 1, at: 0)
@@ -107,7 +107,7 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
         #expect(started >= rounds)
         // Each read enters to submit as it starts, and its worker enters again to wait.
         // Submitting in the park would carry both in one enter per read. A round whose
-        // byte came before the submission (a worker descheduled for 2 ms) costs one: the
+        // byte came before the submission (a worker descheduled for 5 ms) costs one: the
         // bound leaves room for a quarter of them.
         #expect(enters >= rounds * 7 / 4, "reads were submitted in the park, not as they started")
     }
