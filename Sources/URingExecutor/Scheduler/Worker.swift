@@ -143,12 +143,17 @@ final class Worker: @unchecked Sendable {
         idleRef._withUnsafeGuaranteedRef(body)
     }
 
-    private var isStopping: Bool { executorRef._withUnsafeGuaranteedRef { $0.stopsWorkers } }
+    @inline(__always)
+    private func withExecutor<R>(_ body: (URingExecutor) -> R) -> R {
+        executorRef._withUnsafeGuaranteedRef(body)
+    }
+
+    private var isStopping: Bool { withExecutor { $0.stopsWorkers } }
 
     /// Wakes a sleeping worker if work just appeared and nobody searches (see IdleWorkers).
     private func notifyParked() {
         if let sleeper = withIdle({ $0.workerToNotify() }) {
-            executorRef._withUnsafeGuaranteedRef { $0.wake(sleeper) }
+            withExecutor { $0.wake(sleeper) }
         }
     }
 
@@ -202,7 +207,7 @@ final class Worker: @unchecked Sendable {
         if shouldNotify { notifyParked() }
         // The job running now may never return (it spins or blocks): make sure a sleeping
         // worker watches for that, unless one does already.
-        executorRef._withUnsafeGuaranteedRef { $0.requestStuckWorkWatch() }
+        withExecutor { $0.requestStuckWorkWatch() }
     }
 
     func pushBack(_ job: UnownedJob) {
@@ -244,7 +249,7 @@ final class Worker: @unchecked Sendable {
     @inline(never)
     private func reportStall(_ nanoseconds: UInt64) {
         counters.stalls.bump()
-        executorRef._withUnsafeGuaranteedRef { $0.reportStall(worker: index, nanoseconds: nanoseconds) }
+        withExecutor { $0.reportStall(worker: index, nanoseconds: nanoseconds) }
     }
 
     /// Start-up, on the worker thread: the stall timer's first mark (it opens the
@@ -318,7 +323,7 @@ final class Worker: @unchecked Sendable {
     }
 
     private func fireDueTimers() {
-        let timers = executorRef._withUnsafeGuaranteedRef { $0.timers }
+        let timers = withExecutor { $0.timers }
         guard timers.hasPendingTimers else { return }
         timers.fireDue(now: .now) { job in
             counters.timersFired.bump()
@@ -335,11 +340,12 @@ final class Worker: @unchecked Sendable {
     /// tasks' next operations then batch on this ring.
     ///
     /// And when the previous poll found that this ring's operations do not complete at
-    /// submission (O_DIRECT reads, sockets, pipes), polling now would enter the kernel
-    /// only to submit, and parking would enter it again to wait: skip the poll, so the
-    /// park submits and waits in one io_uring_enter. The search still runs first: it is
-    /// what looks at the injection queue and makes this worker a searcher, whose park
-    /// rechecks that queue (without it, a job injected just before the park was lost).
+    /// submission (sockets, pipes, timers, O_DIRECT reads under `.batched`), polling now
+    /// would enter the kernel only to submit, and parking would enter it again to wait:
+    /// skip the poll, so the park submits and waits in one io_uring_enter. The search still
+    /// runs first: it is what looks at the injection queue and makes this worker a
+    /// searcher, whose park rechecks that queue (without it, a job injected just before the
+    /// park was lost).
     ///
     /// Before that poll the worker yields the CPU (`sched_yield`, which returns at once when
     /// nothing else is runnable on this CPU). A busy server's worker finds a completion at
@@ -418,33 +424,29 @@ final class Worker: @unchecked Sendable {
         if hasLocalWork { return }
         let wasLastSearcher = withIdle { $0.transitionToParked(index, isSearching: isSearching) }
         isSearching = false
-        // The executor through an unretained reference, as elsewhere on the hot path: the
-        // worker's thread keeps it alive (see `executorRef`).
-        let executor = executorRef
-        if wasLastSearcher { executor._withUnsafeGuaranteedRef { $0.notifyIfWorkPending() } }
+        if wasLastSearcher { withExecutor { $0.notifyIfWorkPending() } }
 
         isParking = true
         while !isStopping {
             counters.parks.bump()
-            let (watchesTimers, watchesStuckWork, timersPending) = executor._withUnsafeGuaranteedRef {
-                let watchesTimers = $0.claimTimerWatch(index)
-                return (watchesTimers, $0.claimStuckWorkWatch(index), watchesTimers && $0.timers.hasPendingTimers)
-            }
+            let watchesTimers = withExecutor { $0.claimTimerWatch(index) }
+            let watchesStuckWork = withExecutor { $0.claimStuckWorkWatch(index) }
+            let timersPending = watchesTimers && withExecutor { $0.timers.hasPendingTimers }
             parker.park(deadline: timersPending || watchesStuckWork
                 ? parkDeadline(watchesTimers: timersPending, watchesStuckWork: watchesStuckWork) : nil)
-            if watchesTimers { executor._withUnsafeGuaranteedRef { $0.releaseTimerWatch(index) } }
+            if watchesTimers { withExecutor { $0.releaseTimerWatch(index) } }
             fireDueTimers()
             if watchesStuckWork { lookForStuckWork() }
             if leaveParked() { break }
         }
         isParking = false
         markIdleEnd()
-        executor._withUnsafeGuaranteedRef { $0.handOffStuckWorkWatch(index) }
+        withExecutor { $0.handOffStuckWorkWatch(index) }
         if (lifo.load(ordering: .relaxed) != 0 ? 1 : 0) + queue.count > 1 {
             if !isSearching { notifyParked() }
             // More than the next job waits here: should that job not return, the rest
             // needs a watcher.
-            executor._withUnsafeGuaranteedRef { $0.requestStuckWorkWatch() }
+            withExecutor { $0.requestStuckWorkWatch() }
         }
     }
 
@@ -453,7 +455,7 @@ final class Worker: @unchecked Sendable {
     /// pending, no watch) does no clock arithmetic.
     @inline(never)
     private func parkDeadline(watchesTimers: Bool, watchesStuckWork: Bool) -> ContinuousClock.Instant? {
-        var deadline = watchesTimers ? executorRef._withUnsafeGuaranteedRef { $0.timers.nextDeadline } : nil
+        var deadline = watchesTimers ? withExecutor { $0.timers.nextDeadline } : nil
         if watchesStuckWork {
             let look = ContinuousClock.now + SchedulerTuning.watchInterval
             deadline = min(deadline ?? look, look)
