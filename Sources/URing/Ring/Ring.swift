@@ -38,6 +38,8 @@ public struct RingStatistics: Sendable, Equatable {
     /// Times io_uring_enter reported EBADR: the kernel could not keep overflowed CQEs
     /// (out of memory) and dropped some. Their operations will never complete.
     public var droppedCompletionEvents = 0
+    /// SQEs prepared but not yet handed to the kernel when the counters were read.
+    public var pendingSubmissions = 0
     /// The IORING_SETUP_* flags the ring has (`Ring.setupFlags`).
     public var setupFlags: RingSetupFlags = []
     /// Flags asked for that the kernel refused (`Ring.droppedSetupFlags`).
@@ -103,6 +105,7 @@ public struct Ring: ~Copyable {
         var result = counters
         result.setupFlags = setupFlags
         result.droppedSetupFlags = droppedSetupFlags
+        result.pendingSubmissions = pendingSubmissions
         // Safety: koverflow points into the CQ ring mapped for this ring's lifetime.
         result.overflowedCompletions = Int(ring.pointee.cq.koverflow.pointee)
         return result
