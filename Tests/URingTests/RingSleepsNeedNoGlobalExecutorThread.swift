@@ -5,64 +5,116 @@ import Testing
 import URing
 import URingExecutor
 
-// The tests block every thread of Swift's global executor for as long as their sleep
-// lasts, so they run one at a time (.serialized): two at once would each hold part of the
-// pool and wait for the rest.
-@Suite("Sleeps need no global executor thread", .requiresIOURing, .serialized)
-struct RingSleepsNeedNoGlobalExecutorThread {
-    @Test("URingRuntime.sleep ends while the global executor's threads are all blocked")
-    func ringSleepWhileGlobalPoolBlocked() async throws {
-        let pool = GlobalPoolBlockers()
-        try await withRuntime { _ in
+// Each test blocks every thread of Swift's global executor for as long as its sleep lasts,
+// so each runs in a child process of its own (an exit test). In the test process other
+// suites share that pool: blocked, they would stall (and time out) in turn, and a
+// suite that holds a pool thread while it waits on work queued behind the blockers
+// would keep the sleep from ever being tested before the blockers' watchdog.
+
+/// Ends the child with `message` on stderr, which fails the test in the parent. The
+/// status is 0 on purpose, as in ListenerKeepsServingThroughDescriptorExhaustion: a
+/// status that does not match leaves the parent without the child's message.
+private func poolChildFails(_ message: String) -> Never {
+    let line = Array("global pool child: \(message)\n".utf8)
+    // Safety: the bytes live through the write, which only reads them.
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    exit(0)
+}
+
+/// What a child that ran its sleep to the end says last.
+private let sleptLine = "global pool child: the sleep ended while the pool was blocked"
+
+private func reportSlept() {
+    let line = Array("\(sleptLine)\n".utf8)
+    // Safety: the bytes live through the write, which only reads them.
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+}
+
+/// The parent's side: the child said it slept and reported nothing wrong. `result` is nil
+/// when the child crashed or its status was not 0 (already an issue).
+private func check(_ result: ExitTest.Result?) {
+    guard let result else { return }
+    let errors = String(decoding: result.standardErrorContent, as: UTF8.self)
+    let reports = errors.split(separator: "\n").filter { $0.hasPrefix("global pool child:") }
+    #expect(reports == [Substring(sleptLine)], Comment(rawValue: errors))
+}
+
+/// The child's side of the first two tests: `sleep` runs on a fresh runtime while
+/// blockers hold every global-executor thread.
+private func sleepWhileGlobalPoolBlocked(
+    _ what: String, _ sleep: @escaping @Sendable (URingRuntime) async throws -> Void
+) async {
+    let pool = GlobalPoolBlockers()
+    do {
+        try await withRuntime { runtime in
             // A sleep whose wake-up needed a pool thread could not end before the blockers
             // let go: they would run into their watchdog.
             let blockers = pool.start()
             try await pool.waitUntilBusy { try await URingRuntime.sleep(for: .milliseconds(1)) }
-            try await URingRuntime.sleep(for: .milliseconds(10))
+            try await sleep(runtime)
             pool.release()
             for blocker in blockers { await blocker.value }
         }
-        pool.expectNoneTimedOut("the ring sleep waited for a blocked global-executor thread")
+    } catch {
+        poolChildFails("\(what): \(error)")
+    }
+    pool.checkNoneTimedOut("\(what)'s wake-up waited for a blocked global-executor thread")
+    reportSlept()
+}
+
+@Suite("Sleeps need no global executor thread", .requiresIOURing)
+struct RingSleepsNeedNoGlobalExecutorThread {
+    @Test("URingRuntime.sleep ends while the global executor's threads are all blocked")
+    func ringSleepWhileGlobalPoolBlocked() async {
+        check(await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            await sleepWhileGlobalPoolBlocked("the ring sleep") { _ in
+                try await URingRuntime.sleep(for: .milliseconds(10))
+            }
+        })
     }
 
     @Test("Task.sleep in a task with the runtime's preference ends while the global executor's threads are all blocked")
-    func taskSleepWhileGlobalPoolBlocked() async throws {
-        let pool = GlobalPoolBlockers()
-        try await withRuntime { runtime in
-            // As above, but the sleep is Task.sleep in a task that prefers the runtime: its
-            // wake-up is a task of the standard library's with no preference, which the
-            // timer must run where it fires, not send through the blocked global executor.
-            let blockers = pool.start()
-            try await pool.waitUntilBusy { try await URingRuntime.sleep(for: .milliseconds(1)) }
-            try await Task(executorPreference: runtime.executor) {
-                try await Task.sleep(for: .milliseconds(10))
-            }.value
-            pool.release()
-            for blocker in blockers { await blocker.value }
-        }
-        pool.expectNoneTimedOut("Task.sleep's wake-up waited for a blocked global-executor thread")
+    func taskSleepWhileGlobalPoolBlocked() async {
+        check(await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            // The sleep is Task.sleep in a task that prefers the runtime: its wake-up is a
+            // task of the standard library's with no preference, which the timer must run
+            // where it fires, not send through the blocked global executor.
+            await sleepWhileGlobalPoolBlocked("Task.sleep") { runtime in
+                try await Task(executorPreference: runtime.executor) {
+                    try await Task.sleep(for: .milliseconds(10))
+                }.value
+            }
+        })
     }
 
     @Test("Task.sleep on a standalone URingExecutor ends while the global executor's threads are all blocked")
-    func executorSleepWhileGlobalPoolBlocked() async throws {
-        let executor = try URingExecutor(workers: 2)
-        defer { executor.shutdown() }
-        let pool = GlobalPoolBlockers()
-        // The standalone executor keeps sleeps in its TimerHeap. The waiting and the sleep
-        // run on the executor, since this test's own task runs on the blocked pool.
-        let blockers = pool.start()
-        let slept = Task(executorPreference: executor) { () -> Duration in
-            defer { pool.release() }
-            try await pool.waitUntilBusy { try await Task.sleep(for: .milliseconds(1)) }
-            let start = ContinuousClock.now
-            try await Task.sleep(for: .milliseconds(10))
-            return ContinuousClock.now - start
-        }
-        let result = await slept.result
-        for blocker in blockers { await blocker.value }
-        #expect(try result.get() >= .milliseconds(10))
-        pool.expectNoneTimedOut("Task.sleep's wake-up waited for a blocked global-executor thread")
-        #expect(executor.metrics.timersFired >= 1)
+    func executorSleepWhileGlobalPoolBlocked() async {
+        check(await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            let executor: URingExecutor
+            do { executor = try URingExecutor(workers: 2) } catch { poolChildFails("URingExecutor: \(error)") }
+            let pool = GlobalPoolBlockers()
+            // The standalone executor keeps sleeps in its TimerHeap. The waiting and the
+            // sleep run on the executor, since this task runs on the blocked pool.
+            let blockers = pool.start()
+            let slept = Task(executorPreference: executor) { () -> Duration in
+                defer { pool.release() }
+                try await pool.waitUntilBusy { try await Task.sleep(for: .milliseconds(1)) }
+                let start = ContinuousClock.now
+                try await Task.sleep(for: .milliseconds(10))
+                return ContinuousClock.now - start
+            }
+            let result = await slept.result
+            for blocker in blockers { await blocker.value }
+            executor.shutdown()
+            switch result {
+            case .success(let duration) where duration >= .milliseconds(10): break
+            case .success(let duration): poolChildFails("the 10 ms Task.sleep ended after \(duration)")
+            case .failure(let error): poolChildFails("the Task.sleep threw \(error)")
+            }
+            pool.checkNoneTimedOut("Task.sleep's wake-up waited for a blocked global-executor thread")
+            if executor.metrics.timersFired < 1 { poolChildFails("the executor's timer heap fired no timer") }
+            reportSlept()
+        })
     }
 }
 
@@ -99,8 +151,10 @@ private final class GlobalPoolBlockers: Sendable {
         for _ in 0..<count { semaphore.signal() }
     }
 
-    func expectNoneTimedOut(_ message: Comment, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(started.load(ordering: .relaxed) == count, sourceLocation: sourceLocation)
-        #expect(timedOut.load(ordering: .relaxed) == 0, message, sourceLocation: sourceLocation)
+    /// Ends the child with `message` if a blocker ran into its watchdog, or did not run.
+    func checkNoneTimedOut(_ message: String) {
+        let started = started.load(ordering: .relaxed)
+        if started != count { poolChildFails("\(started) of \(count) blockers ran") }
+        if timedOut.load(ordering: .relaxed) != 0 { poolChildFails(message) }
     }
 }
