@@ -99,8 +99,7 @@ enum SeccompFilter {
 
 /// Ends the child with `message` on stderr and a non-zero status.
 func childFails(_ message: String) -> Never {
-    let line = Array("seccomp child: \(message)\n".utf8)
-    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    writeAll("seccomp child: \(message)\n", to: STDERR_FILENO)
     exit(1)
 }
 

@@ -27,6 +27,7 @@ func writeAll(_ text: String, to descriptor: Int32) {
     var bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
+        // Safety: the pointer stays inside `bytes`, which lives through the write (a read).
         let written = bytes.withUnsafeMutableBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
         if written <= 0 { return }
         offset += written

@@ -17,9 +17,7 @@ import URing
 /// match, and the parent would never see the message (in CI one child failed so, with
 /// nothing to say why).
 private func exhaustionChildFails(_ message: String) -> Never {
-    let line = Array("descriptor exhaustion child: \(message)\n".utf8)
-    // Safety: the bytes live through the write, which only reads them.
-    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    writeAll("descriptor exhaustion child: \(message)\n", to: STDERR_FILENO)
     exit(0)
 }
 
@@ -30,9 +28,7 @@ private let episodeWarning = "the listener keeps listening"
 private let episodesLine = "descriptor exhaustion episodes: "
 
 private func reportEpisodes(_ count: Int) {
-    let line = Array("\(episodesLine)\(count)\n".utf8)
-    // Safety: the bytes live through the write, which only reads them.
-    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    writeAll("\(episodesLine)\(count)\n", to: STDERR_FILENO)
 }
 
 /// The child: serve, exhaust the descriptor table with a connection waiting, hold, free

@@ -15,9 +15,7 @@ import URingExecutor
 /// status is 0 on purpose, as in ListenerKeepsServingThroughDescriptorExhaustion: a
 /// status that does not match leaves the parent without the child's message.
 private func poolChildFails(_ message: String) -> Never {
-    let line = Array("global pool child: \(message)\n".utf8)
-    // Safety: the bytes live through the write, which only reads them.
-    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    writeAll("global pool child: \(message)\n", to: STDERR_FILENO)
     exit(0)
 }
 
@@ -25,9 +23,7 @@ private func poolChildFails(_ message: String) -> Never {
 private let sleptLine = "global pool child: the sleep ended while the pool was blocked"
 
 private func reportSlept() {
-    let line = Array("\(sleptLine)\n".utf8)
-    // Safety: the bytes live through the write, which only reads them.
-    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    writeAll("\(sleptLine)\n", to: STDERR_FILENO)
 }
 
 /// The parent's side: the child said it slept and reported nothing wrong. `result` is nil

@@ -17,8 +17,7 @@ private let capturedMessages = ThreadLock<[String]>([])
 
 /// Ends the child with `message` on stderr and status 1.
 private func loggingChildFails(_ message: String) -> Never {
-    let line = Array("logging child: \(message); captured: \(capturedMessages.withLock { $0 })\n".utf8)
-    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    writeAll("logging child: \(message); captured: \(capturedMessages.withLock { $0 })\n", to: STDERR_FILENO)
     exit(1)
 }
 
