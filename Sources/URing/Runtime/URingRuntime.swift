@@ -46,11 +46,13 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
 
     /// When the SQEs a worker prepares go to the kernel (`Configuration.submission`).
     ///
-    /// A batch costs one io_uring_enter for all it carries; entering as each operation
-    /// starts (fio's pattern) costs one per operation, but a device that completes
-    /// asynchronously gets each request sooner. On this project's 2-core VM, 4 KiB O_DIRECT
-    /// random reads at 32 in flight did 0.97x fio's IOPS entering each and 0.86x batched,
-    /// at about 1.5x the CPU per read; cached reads gain nothing from it.
+    /// A batch costs one io_uring_enter for all it carries and reaches the device in one
+    /// go; entering as each operation starts (fio's pattern) costs one per operation and
+    /// hands the device one request at a time. Which the device serves faster is its own
+    /// property. On this project's 2-core VM (virtio-blk), 4 KiB O_DIRECT random reads at
+    /// 32 in flight did 0.97x fio's IOPS entering each and 0.86x batched (traced per
+    /// request, batched reads spent about 110 us longer at the device), at about 1.5x the
+    /// CPU per read; from 96 in flight both did the same. Cached reads gain nothing from it.
     public enum Submission: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
         /// Everything waits for the worker's next poll or park: one enter per batch.
         case batched
