@@ -1,6 +1,6 @@
 // uring-bench: a fio-style workload (pattern, block size, depth, O_DIRECT) run by several
-// engines on the same file, in alternating rounds so that drift on a shared machine hits
-// every engine alike. Prints one table with each engine's ratio to fio, and writes the
+// engines on the same file, in alternating rounds (each starting one engine later) so that
+// drift on a shared machine hits every engine alike. Prints one table with each engine's ratio to fio, and writes the
 // figures as JSON and an SVG chart when asked.
 
 import ArgumentParser
@@ -218,7 +218,11 @@ struct UringBench: AsyncParsableCommand {
         var failed = [Set<String>](repeating: [], count: plan.count)
         for round in 1...rounds {
             for (index, item) in plan.enumerated() {
-                for engine in item.engines where !failed[index].contains(engine.name) {
+                // Each round starts one engine later, so no engine always runs first (after
+                // the file's preparation) or always right after the same other engine.
+                let count = item.engines.count
+                let order = (0..<count).map { item.engines[($0 + round - 1) % count] }
+                for engine in order where !failed[index].contains(engine.name) {
                     do {
                         if item.workload.pattern.isWrite {
                             try BenchmarkFile.settle(
