@@ -8,7 +8,8 @@
 // Variants (`swift-uring+workers=2`, `swift-uring+defer-taskrun`, `+defer-taskrun=0`,
 // `+fixed-buffers`: the streams read into buffers of a FixedBufferPool, READ_FIXED;
 // `+submit=batched|direct|each`: Configuration.submission, when SQEs enter the kernel;
-// `+registered-files`: the file is registered with the runtime, IOSQE_FIXED_FILE)
+// `+registered-files`: the file is registered with the runtime, IOSQE_FIXED_FILE;
+// `+spin=MICROSECONDS`: Configuration.spinBeforeParking)
 // need a default runtime configured differently from this process's, so each of their
 // runs is a child uring-bench (`--child-run`) started with SWIFT_URING_WORKERS and
 // SWIFT_URING_DEFER_TASKRUN set; it prints one result line (latency percentiles, not a
@@ -35,9 +36,11 @@ struct SwiftURingEngine: Engine {
 
     /// Register the file with the runtime (SWIFT_URING_REGISTERED_FILES=1 in a child).
     var registeredFiles = false
+    /// Poll the ring this long before parking (SWIFT_URING_SPIN_MICROSECONDS in a child).
+    var spinMicroseconds: Int?
 
     var runsInChild: Bool {
-        workers != nil || deferTaskRun != nil || fixedBuffers || submission != nil || registeredFiles
+        workers != nil || deferTaskRun != nil || spinMicroseconds != nil || fixedBuffers || submission != nil || registeredFiles
     }
 
     init(name: String = "swift-uring", options: [String] = []) throws(SpecError) {
@@ -53,13 +56,17 @@ struct SwiftURingEngine: Engine {
                 fixedBuffers = true
             } else if option == "registered-files" {
                 registeredFiles = true
+            } else if option.hasPrefix("spin="), let microseconds = Int(option.dropFirst("spin=".count)),
+                (0...1_000_000).contains(microseconds)
+            {
+                spinMicroseconds = microseconds
             } else if option.hasPrefix("submit=") {
                 guard let policy = URingRuntime.Submission(rawValue: String(option.dropFirst("submit=".count))) else {
                     throw SpecError("engine '\(name)': '\(option)': submit= takes batched, direct or each")
                 }
                 submission = policy
             } else {
-                throw SpecError("engine '\(name)': unknown option '\(option)'; swift-uring takes workers=N (1...256), defer-taskrun[=0|1], fixed-buffers, registered-files and submit=batched|direct|each")
+                throw SpecError("engine '\(name)': unknown option '\(option)'; swift-uring takes workers=N (1...256), defer-taskrun[=0|1], fixed-buffers, registered-files, spin=MICROSECONDS (0...1000000) and submit=batched|direct|each")
             }
         }
     }
@@ -106,6 +113,7 @@ struct SwiftURingEngine: Engine {
         if let deferTaskRun { environment["SWIFT_URING_DEFER_TASKRUN"] = deferTaskRun ? "1" : "0" }
         if let submission { environment[URingRuntime.Submission.environmentVariable] = submission.rawValue }
         if registeredFiles { environment["SWIFT_URING_REGISTERED_FILES"] = "1" }
+        if let spinMicroseconds { environment["SWIFT_URING_SPIN_MICROSECONDS"] = "\(spinMicroseconds)" }
         if fixedBuffers {
             let size = (workload.blockSize + 4095) / 4096 * 4096
             environment["SWIFT_URING_FIXED_BUFFERS"] = "\(workload.ioDepth)x\(size)"

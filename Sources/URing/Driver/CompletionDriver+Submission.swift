@@ -164,6 +164,7 @@ extension CompletionDriver {
             entry.userData = UserData(kind: .operation, ticket: ticket).rawValue
             let waiter = Waiter.timer(job, deadline: ClockDeadline(deadline), executor: executor)
             slots.submitted(ticket, waiter: waiter, completions: 1)
+            timersInFlight += 1
             counters.operationsStarted += 1
             return true
         } catch {

@@ -64,6 +64,8 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     var registeredFileSlots: RegisteredFileSlots
     /// The last poll submitted operations and reaped none (see `Parker`).
     public internal(set) var submissionsAwaitCompletion = false
+    /// Ring timeouts holding timer jobs, of `slots.inUse` (they do not make `park` spin).
+    var timersInFlight = 0
     #else
     @exclusivity(unchecked) var ring: Ring
     @exclusivity(unchecked) var slots = OperationSlots<Waiter>()
@@ -75,6 +77,8 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     @exclusivity(unchecked) var registeredFileSlots: RegisteredFileSlots
     /// The last poll submitted operations and reaped none (see `Parker`).
     @exclusivity(unchecked) public internal(set) var submissionsAwaitCompletion = false
+    /// Ring timeouts holding timer jobs, of `slots.inUse` (they do not make `park` spin).
+    @exclusivity(unchecked) var timersInFlight = 0
     #endif
     /// Where timers go that this ring gives back (shutdown, lost CQEs); set by the runtime.
     var timerFallback: (any JobTimers)?
@@ -85,6 +89,8 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     let entersForEachOperation: Bool
     /// Enter as each O_DIRECT read or write starts (`.directIOAtOnce`, or `.eachAtOnce`).
     let entersForDirectIO: Bool
+    /// How long `park` polls before it sleeps while operations are in flight (0: never).
+    let spinBeforeParking: Duration
     let index: Int
     let receiveBufferPoolConfiguration: ReceiveBufferPoolConfiguration
     /// The runtime's fixed buffers, held so their memory outlives this ring's registration.
@@ -99,8 +105,10 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
         receiveBufferPool: ReceiveBufferPoolConfiguration = ReceiveBufferPoolConfiguration(),
         fixedBuffers: FixedBufferPool? = nil,
         registeredFiles: RegisteredFiles? = nil,
-        submission: URingRuntime.Submission = .directIOAtOnce
+        submission: URingRuntime.Submission = .directIOAtOnce,
+        spinBeforeParking: Duration = .zero
     ) throws {
+        self.spinBeforeParking = spinBeforeParking
         entersForEachOperation = submission == .eachAtOnce
         entersForDirectIO = submission != .batched
         var ring = try Ring(options: options)
@@ -211,17 +219,40 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
         }
         counters.parks += 1
         receiveBufferPoolIfCreated?.replenish()
-        var timeout = deadline.map { max($0 - ContinuousClock.now, .zero) }
-        if readyWithoutWaiting() {
-            timeout = .zero
+        if spinBeforeParking > .zero && slots.inUse > timersInFlight && !readyWithoutWaiting() && spin(until: deadline) {
+            // A completion or a wake-up came while polling: no sleep.
         } else {
-            // Come back in time to settle operations whose CQE may have been lost.
-            timeout = lostCompletions.parkTimeout(timeout)
+            var timeout = deadline.map { max($0 - ContinuousClock.now, .zero) }
+            if readyWithoutWaiting() {
+                timeout = .zero
+            } else {
+                // Come back in time to settle operations whose CQE may have been lost.
+                timeout = lostCompletions.parkTimeout(timeout)
+            }
+            enter(timeout == .zero ? .submit(getEvents: true) : .wait(timeout: timeout))
         }
-        enter(timeout == .zero ? .submit(getEvents: true) : .wait(timeout: timeout))
         wake.endPark()
         reapCompletions()
         drainMailbox()
+    }
+
+    /// Polls the ring for up to `spinBeforeParking` (never past `deadline`), one
+    /// io_uring_enter per poll: each submits what is queued and runs the completion work
+    /// the kernel left for this thread, which a CQE needs before it shows. True when a CQE
+    /// is ready (an operation's, or the eventfd read an `unpark()` completes: the state is
+    /// PARKED here, so a waker writes the eventfd).
+    private func spin(until deadline: ContinuousClock.Instant?) -> Bool {
+        counters.spinningParks += 1
+        var end = ContinuousClock.now + spinBeforeParking
+        if let deadline, deadline < end { end = deadline }
+        repeat {
+            enter(.submit(getEvents: true))
+            if readyWithoutWaiting() {
+                counters.spinsEndedByWork += 1
+                return true
+            }
+        } while ContinuousClock.now < end
+        return false
     }
 
     /// Wakes the owner if it is parked (one eventfd write), or makes its next `park` return
@@ -299,6 +330,7 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
         case .task(let continuation):
             continuation.resume(returning: outcome)
         case .timer(let job, let deadline, let executor):
+            timersInFlight -= 1
             if outcome.shutdown || outcome.completionsLost, let timerFallback {
                 // A shutdown (or a lost-CQE probe) cut the timer short: keep its deadline;
                 // the fallback timers fire it then.

@@ -24,6 +24,11 @@ public struct DriverStatistics: Sendable, Equatable {
     public var eventFDWakes = 0
     /// Times the worker slept in the ring (`io_uring_submit_and_wait`) for lack of work.
     public var parks = 0
+    /// Parks that polled the ring first (`Configuration.spinBeforeParking`).
+    public var spinningParks = 0
+    /// Of those, the ones where a completion or a wake-up came while polling, so the
+    /// worker did not sleep.
+    public var spinsEndedByWork = 0
     /// Provided receive buffers held by streams or waiting to go back to the kernel.
     public var providedBuffersInUse = 0
     /// Multishot receives the kernel ended because the provided-buffer pool was empty

@@ -63,6 +63,12 @@ public struct URingRuntimeFactory: ExecutorFactory {
             guard value == "0" || value == "1" else { invalid("SWIFT_URING_DEFER_TASKRUN", value, "0 or 1") }
             configuration.deferTaskRun = value == "1"
         }
+        if let value = environment("SWIFT_URING_SPIN_MICROSECONDS") {
+            guard let microseconds = Int(value), (0...1_000_000).contains(microseconds) else {
+                invalid("SWIFT_URING_SPIN_MICROSECONDS", value, "microseconds in 0...1000000")
+            }
+            configuration.spinBeforeParking = .microseconds(microseconds)
+        }
         if let value = environment(URingRuntime.Submission.environmentVariable) {
             guard let submission = URingRuntime.Submission(rawValue: value) else {
                 invalid(URingRuntime.Submission.environmentVariable, value, "batched, direct or each")
