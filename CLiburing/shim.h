@@ -36,4 +36,19 @@ static inline struct io_uring_cqe *curing_cqe_at(struct io_uring *ring, unsigned
     return &ring->cq.cqes[(index & ring->cq.ring_mask) << shift];
 }
 
+// IO_URING_READ_ONCE is a macro (a relaxed atomic load); the kernel sets IORING_SQ_TASKRUN
+// in this word while completion work waits for the ring's thread (IORING_SETUP_TASKRUN_FLAG).
+static inline unsigned curing_sq_flags(const struct io_uring *ring) {
+    return IO_URING_READ_ONCE(*ring->sq.kflags);
+}
+
+// The CPU's spin-wait hint (x86 PAUSE, arm64 YIELD), which Swift has no way to emit.
+static inline void curing_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 #endif

@@ -30,9 +30,12 @@ struct AWorkerSpinsBeforeParkingOnlyWithOperationsInFlight {
         // the event comes; on a loaded machine a thread can miss that, so up to 10 tries.
         let attempts = 10
         let pipe = try Pipe()
-        let (asks, completions) = try await withRuntime(workers: 1, { $0.spinBeforeParking = .seconds(1) }) { runtime in
+        let (asks, completions, enters) = try await withRuntime(workers: 1, { $0.spinBeforeParking = .seconds(1) }) { runtime in
             let file = File(taking: FileDescriptor(rawValue: dup(pipe.readEnd.rawValue)))
             var asks = 0, completions = 0
+            // io_uring_enter calls from the second request to the read's return, in the
+            // attempts where the completion ended the polling.
+            var enters: [Int] = []
             for attempt in 0..<attempts where asks == 0 || completions == 0 {
                 let byte = UInt8(attempt)
                 let reader = Task(executorPreference: runtime.executor) { try await file.read(count: 1, at: 0) }
@@ -58,14 +61,24 @@ struct AWorkerSpinsBeforeParkingOnlyWithOperationsInFlight {
                 }
                 #expect(try await reader.value == [byte])
                 let after = await runtime.statistics()[0]
-                if after.spinsEndedByWork > asked.spinsEndedByWork { completions += 1 }
+                if after.spinsEndedByWork > asked.spinsEndedByWork {
+                    completions += 1
+                    if after.ring.setupFlags.contains(.taskRunFlag) {
+                        enters.append(after.ring.enterCalls - asked.ring.enterCalls)
+                    } else {
+                        print("the kernel refused IORING_SETUP_TASKRUN_FLAG: each poll entered it")
+                    }
+                }
             }
             try await file.close()
-            return (asks, completions)
+            return (asks, completions, enters)
         }
-        print("polling ended by another thread's request in \(asks), by the read's completion in \(completions) of at most \(attempts) attempts")
+        print("polling ended by another thread's request in \(asks), by the read's completion in \(completions) of at most \(attempts) attempts; io_uring_enter calls while polling: \(enters)")
         #expect(asks > 0, "no request from another thread ended the polling")
         #expect(completions > 0, "no completion ended the polling")
+        // With TASKRUN_FLAG the polling reads memory: a few enters (the completion work,
+        // the statistics requests), not one per poll over 20 ms (tens of thousands).
+        #expect(enters.allSatisfy { $0 < 1_000 }, "the worker entered the kernel at every poll: \(enters)")
     }
 
     @Test("a worker with nothing in flight sleeps at once")

@@ -32,9 +32,11 @@ struct RingSetupDropsTheFlagsAnOlderKernelRejects {
 
     @Test(
         "each flag the kernel rejects is dropped and the ring works without it",
-        arguments: [RingSetupFlags.deferTaskRun, .singleIssuer, .cooperativeTaskRun, .submitAll])
+        arguments: [RingSetupFlags.deferTaskRun, .singleIssuer, .taskRunFlag, .cooperativeTaskRun, .submitAll])
     func eachFlag(flag: RingSetupFlags) throws {
-        let options = flag == .deferTaskRun ? Self.deferred : Self.cooperative
+        var options = flag == .deferTaskRun ? Self.deferred : Self.cooperative
+        // TASKRUN_FLAG is asked for only by runtimes whose workers poll before parking.
+        options.taskRunFlag = flag == .taskRunFlag
         var ring = try ring(options, rejecting: flag)
         #expect(!ring.setupFlags.contains(flag), "has \(ring.setupFlags)")
         #expect(ring.droppedSetupFlags.contains(flag), "dropped \(ring.droppedSetupFlags)")

@@ -236,21 +236,26 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
         drainMailbox()
     }
 
-    /// Polls the ring for up to `spinBeforeParking` (never past `deadline`), one
-    /// io_uring_enter per poll: each submits what is queued and runs the completion work
-    /// the kernel left for this thread, which a CQE needs before it shows. True when a CQE
-    /// is ready (an operation's, or the eventfd read an `unpark()` completes: the state is
-    /// PARKED here, so a waker writes the eventfd).
+    /// Polls the ring for up to `spinBeforeParking` (never past `deadline`); true when a
+    /// CQE is ready (an operation's, or that of the eventfd read an `unpark()` completes:
+    /// the state is PARKED here, so a waker writes the eventfd). Most CQEs show only after
+    /// their completion work ran on this thread, in the kernel: with TASKRUN_FLAG the
+    /// kernel says when there is some, and the loop enters only then (and to submit what
+    /// is queued); without it, every poll enters.
     private func spin(until deadline: ContinuousClock.Instant?) -> Bool {
         counters.spinningParks += 1
         var end = ContinuousClock.now + spinBeforeParking
         if let deadline, deadline < end { end = deadline }
+        let kernelFlagsWork = ring.setupFlags.contains(.taskRunFlag)
         repeat {
-            enter(.submit(getEvents: true))
+            if !kernelFlagsWork || ring.taskWorkPending || ring.pendingSubmissions > 0 {
+                enter(.submit(getEvents: true))
+            }
             if readyWithoutWaiting() {
                 counters.spinsEndedByWork += 1
                 return true
             }
+            curing_cpu_relax()
         } while ContinuousClock.now < end
         return false
     }

@@ -238,6 +238,15 @@ public struct Ring: ~Copyable {
     /// completion in the backlog, so check `hasBacklog` too).
     @inlinable public var readyCompletions: Int { Int(io_uring_cq_ready(ring)) }
 
+    /// Whether the kernel flagged completion work waiting for this thread (IORING_SQ_TASKRUN;
+    /// only a ring with `RingSetupFlags.taskRunFlag` sets it): CQEs that entering the
+    /// kernel, even to submit nothing, would post.
+    public var taskWorkPending: Bool {
+        // Safety: sq.kflags points into the SQ ring mapped for this ring's lifetime; an
+        // emulated ring has no kernel ring to read.
+        emulator == nil && curing_sq_flags(ring) & IORING_SQ_TASKRUN != 0
+    }
+
     /// Whether the backlog holds completions parked during a refused submit.
     public var hasBacklog: Bool { backlogStart < backlog.count }
 

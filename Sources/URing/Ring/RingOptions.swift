@@ -24,6 +24,10 @@ public struct RingOptions: Sendable {
     public var deferTaskRun: Bool
     /// IORING_SETUP_COOP_TASKRUN: no IPI to interrupt the owner for completion work (Linux 5.19).
     public var cooperativeTaskRun: Bool
+    /// IORING_SETUP_TASKRUN_FLAG (Linux 5.19, with a task-run mode): the kernel flags the
+    /// SQ ring while completion work waits for the owner (`Ring.taskWorkPending`), so a
+    /// thread polling the ring enters the kernel only when there is something to run.
+    public var taskRunFlag: Bool = false
     /// IORING_SETUP_SQPOLL with this idle time: a kernel thread polls the SQ (costs a core).
     public var submissionPollIdle: Duration?
     /// Test seam: faults to inject into setup and `io_uring_enter`. Never set in production.
@@ -63,6 +67,7 @@ public struct RingOptions: Sendable {
         if singleIssuer { flags.insert(.singleIssuer) }
         if deferTaskRun { flags.insert(.deferTaskRun) }
         if cooperativeTaskRun { flags.insert(.cooperativeTaskRun) }
+        if taskRunFlag { flags.insert(.taskRunFlag) }
         if submissionPollIdle != nil { flags.insert(.submissionPoll) }
         return flags
     }
@@ -73,6 +78,7 @@ public struct RingOptions: Sendable {
         options.singleIssuer = flags.contains(.singleIssuer)
         options.deferTaskRun = flags.contains(.deferTaskRun)
         options.cooperativeTaskRun = flags.contains(.cooperativeTaskRun)
+        options.taskRunFlag = flags.contains(.taskRunFlag)
         return options
     }
 }
@@ -102,11 +108,14 @@ public struct RingSetupFlags: OptionSet, Sendable, Hashable, CustomStringConvert
     /// IORING_SETUP_DEFER_TASKRUN (Linux 6.1, with SINGLE_ISSUER): completion work runs
     /// only when the owner enters the kernel to submit or wait.
     public static let deferTaskRun = RingSetupFlags(rawValue: IORING_SETUP_DEFER_TASKRUN)
+    /// IORING_SETUP_TASKRUN_FLAG (Linux 5.19, with COOP_TASKRUN or DEFER_TASKRUN): the
+    /// kernel sets IORING_SQ_TASKRUN in the SQ ring's flags while completion work waits.
+    public static let taskRunFlag = RingSetupFlags(rawValue: IORING_SETUP_TASKRUN_FLAG)
 
     /// The flags a ring can do without, newest kernel first: the order in which setup
     /// drops them when the kernel answers EINVAL (an older kernel rejects flags it does
     /// not know). Sizes and SQPOLL are never dropped.
-    static let optional: [RingSetupFlags] = [.deferTaskRun, .singleIssuer, .cooperativeTaskRun, .submitAll]
+    static let optional: [RingSetupFlags] = [.deferTaskRun, .singleIssuer, .taskRunFlag, .cooperativeTaskRun, .submitAll]
 
     /// The flags' kernel names without the prefix, as "[SUBMIT_ALL, SINGLE_ISSUER]"; "[]"
     /// when empty.
@@ -114,6 +123,7 @@ public struct RingSetupFlags: OptionSet, Sendable, Hashable, CustomStringConvert
         let names: [(RingSetupFlags, String)] = [
             (.completionQueueSize, "CQSIZE"), (.submissionPoll, "SQPOLL"), (.submitAll, "SUBMIT_ALL"),
             (.cooperativeTaskRun, "COOP_TASKRUN"), (.singleIssuer, "SINGLE_ISSUER"), (.deferTaskRun, "DEFER_TASKRUN"),
+            (.taskRunFlag, "TASKRUN_FLAG"),
         ]
         let present = names.filter { contains($0.0) }.map(\.1)
         return present.isEmpty ? "[]" : "[" + present.joined(separator: ", ") + "]"

@@ -111,10 +111,11 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         /// Polling keeps the worker's CPU busy: it buys latency with CPU, so turn it on
         /// where a CPU waking from idle is slow and cores are to spare. On this project's
         /// 2-core VM (a halted vCPU waits for the host to run it again) 4 KiB O_DIRECT reads
-        /// one at a time did about 1.3x the IOPS with 20-200 us (p50 41 against 53 us) at
-        /// twice the CPU per read; at 32 in flight, 1 ms bought about 5%. Each poll is one
-        /// io_uring_enter (counted in `RingStatistics.enterCalls`), which also runs the
-        /// completion work the kernel left for this thread.
+        /// one at a time did 1.26x the IOPS with 50 us (p50 36 against 46 us) at twice the
+        /// CPU per read; at 32 in flight, 1 ms bought 3% at twice the CPU. The rings then
+        /// ask for IORING_SETUP_TASKRUN_FLAG, so a polling worker reads memory and enters
+        /// the kernel only when it has completion work for that thread (on a kernel
+        /// without the flag, and on the fallback backend, each poll is an io_uring_enter).
         public var spinBeforeParking = Duration.zero
         /// io_uring, the fallback, or whichever works (default). With `.automatic`, the
         /// environment variable `SWIFT_URING_BACKEND` (automatic|io_uring|fallback)
@@ -171,9 +172,11 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         }
 
         func ringOptions(emulated: Bool) -> RingOptions {
-            RingOptions(
+            var options = RingOptions(
                 submissionQueueEntries: ringEntries, singleIssuer: true, deferTaskRun: deferTaskRun,
                 cooperativeTaskRun: !deferTaskRun, faults: ringFaults, emulated: emulated)
+            options.taskRunFlag = spinBeforeParking > .zero
+            return options
         }
 
         /// `backend`, or for `.automatic` what SWIFT_URING_BACKEND names.
