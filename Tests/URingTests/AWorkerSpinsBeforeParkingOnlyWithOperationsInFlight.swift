@@ -24,13 +24,20 @@ struct AWorkerSpinsBeforeParkingOnlyWithOperationsInFlight {
         }
     }
 
-    @Test("a worker waiting for a read polls, and mail from another thread or the read's completion ends the polling")
-    func completionsAndWakeUpsEndTheSpin() async throws {
+    @Test(
+        "a worker waiting for a read polls, and mail from another thread or the read's completion ends the polling",
+        arguments: [false, true])
+    func completionsAndWakeUpsEndTheSpin(deferTaskRun: Bool) async throws {
         // Each attempt gives the worker 20 ms to start polling (it may poll for 1 s) before
         // the event comes; on a loaded machine a thread can miss that, so up to 10 tries.
         let attempts = 10
         let pipe = try Pipe()
-        let (asks, completions, enters) = try await withRuntime(workers: 1, { $0.spinBeforeParking = .seconds(1) }) { runtime in
+        let (asks, completions, enters) = try await withRuntime(workers: 1, {
+            $0.spinBeforeParking = .seconds(1)
+            // With DEFER_TASKRUN completion work runs only when the worker enters the
+            // kernel: the flag is all that tells a polling worker to.
+            $0.deferTaskRun = deferTaskRun
+        }) { runtime in
             let file = File(taking: FileDescriptor(rawValue: dup(pipe.readEnd.rawValue)))
             var asks = 0, completions = 0
             // io_uring_enter calls from the second request to the read's return, in the
@@ -73,7 +80,7 @@ struct AWorkerSpinsBeforeParkingOnlyWithOperationsInFlight {
             try await file.close()
             return (asks, completions, enters)
         }
-        print("polling ended by another thread's request in \(asks), by the read's completion in \(completions) of at most \(attempts) attempts; io_uring_enter calls while polling: \(enters)")
+        print("DEFER_TASKRUN \(deferTaskRun): polling ended by another thread's request in \(asks), by the read's completion in \(completions) of at most \(attempts) attempts; io_uring_enter calls while polling: \(enters)")
         #expect(asks > 0, "no request from another thread ended the polling")
         #expect(completions > 0, "no completion ended the polling")
         // With TASKRUN_FLAG the polling reads memory: a few enters (the completion work,

@@ -19,6 +19,9 @@ import URingExecutor
 /// Counters a Ring keeps about its own work; cheap, for tests, benchmarks and metrics.
 public struct RingStatistics: Sendable, Equatable {
     /// Calls into io_uring_enter made through submit/wait (the kernel may skip some).
+    /// Not counted: the enters liburing makes by itself when a reap finds the CQ empty but
+    /// the kernel holding CQEs back (an overflow, or completion work it flagged with
+    /// TASKRUN_FLAG).
     public var enterCalls = 0
     /// EINTR/EAGAIN/EBUSY results absorbed by retrying.
     public var enterRetries = 0
