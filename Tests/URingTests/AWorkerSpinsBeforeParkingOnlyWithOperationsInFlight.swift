@@ -51,7 +51,7 @@ struct AWorkerSpinsBeforeParkingOnlyWithOperationsInFlight {
                     try await Task.sleep(for: .milliseconds(1))
                     before = await runtime.statistics()[0]
                 }
-                try #require(before.operationsInFlight == 1, "the read never started")
+                try #require(before.operationsInFlight >= 1, "the read never started")
 
                 // Another thread asks while the worker polls: the request's unpark (an
                 // eventfd write, whose read completes in the ring) ends the polling.
@@ -59,8 +59,11 @@ struct AWorkerSpinsBeforeParkingOnlyWithOperationsInFlight {
                     try? await Task.sleep(for: .milliseconds(20))
                     return await runtime.statistics()[0]
                 }.value
-                #expect(asked.operationsInFlight == 1, "the read ended without its byte")
                 if asked.spinsEndedByWork > before.spinsEndedByWork { asks += 1 }
+
+                // Back on the worker (the detached task's end woke it too): from here on
+                // only the byte's completion can end a polling.
+                let ready = await runtime.statistics()[0]
 
                 // The byte arrives while the worker polls again: its completion ends it.
                 DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(20)) {
@@ -68,10 +71,10 @@ struct AWorkerSpinsBeforeParkingOnlyWithOperationsInFlight {
                 }
                 #expect(try await reader.value == [byte])
                 let after = await runtime.statistics()[0]
-                if after.spinsEndedByWork > asked.spinsEndedByWork {
+                if after.spinsEndedByWork > ready.spinsEndedByWork {
                     completions += 1
                     if after.ring.setupFlags.contains(.taskRunFlag) {
-                        enters.append(after.ring.enterCalls - asked.ring.enterCalls)
+                        enters.append(after.ring.enterCalls - ready.ring.enterCalls)
                     } else {
                         print("the kernel refused IORING_SETUP_TASKRUN_FLAG: each poll entered it")
                     }

@@ -73,6 +73,21 @@ struct RingSetupDropsTheFlagsAnOlderKernelRejects {
         #expect(try roundTrip(&ring))
     }
 
+    @Test("TASKRUN_FLAG stays when DEFER_TASKRUN falls back to COOP_TASKRUN (6.0) and goes with COOP_TASKRUN (5.18)")
+    func taskRunFlagFollowsTheTaskRunMode() throws {
+        var options = Self.deferred
+        options.taskRunFlag = true
+        var sixZero = try ring(options, rejecting: [.deferTaskRun])
+        #expect(sixZero.setupFlags == [.singleIssuer, .cooperativeTaskRun, .taskRunFlag, .submitAll])
+        #expect(sixZero.options.taskRunFlag)
+        #expect(try roundTrip(&sixZero))
+        var fiveEighteen = try ring(
+            options, rejecting: [.deferTaskRun, .singleIssuer, .cooperativeTaskRun, .taskRunFlag])
+        #expect(fiveEighteen.setupFlags == [.submitAll])
+        #expect(!fiveEighteen.options.taskRunFlag && !fiveEighteen.taskWorkPending)
+        #expect(try roundTrip(&fiveEighteen))
+    }
+
     @Test("a ring the kernel refuses whatever the flags still throws the unavailable error")
     func nothingLeftToDrop() {
         var options = Self.cooperative

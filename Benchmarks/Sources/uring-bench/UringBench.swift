@@ -60,7 +60,7 @@ struct UringBench: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp(
         "Comma-separated engines or variants (name+option+...): \(engineNames.joined(separator: ",")).",
-        discussion: "Variants: swift-uring+workers=N, swift-uring+defer-taskrun[=0|1], swift-uring+fixed-buffers, swift-uring+registered-files, swift-uring+submit=batched|direct|each (child process each), raw+defer-taskrun, raw+sqpoll, raw+iopoll, raw+fixed-files, raw+fixed-buffers, raw+submit-each, fio+OPTION[=VALUE] (any fio option, e.g. fio+registerfiles+fixedbufs)."))
+        discussion: "Variants: swift-uring+workers=N, swift-uring+defer-taskrun[=0|1], swift-uring+fixed-buffers, swift-uring+registered-files, swift-uring+submit=batched|direct|each, swift-uring+spin=MICROSECONDS (child process each), raw+defer-taskrun, raw+sqpoll, raw+iopoll, raw+fixed-files, raw+fixed-buffers, raw+submit-each, fio+OPTION[=VALUE] (any fio option, e.g. fio+registerfiles+fixedbufs)."))
     var engines: String = engineNames.joined(separator: ",")
 
     @Option(name: .customLong("workload"), help: ArgumentHelp(
@@ -219,7 +219,7 @@ struct UringBench: AsyncParsableCommand {
         for round in 1...rounds {
             for (index, item) in plan.enumerated() {
                 // Each round starts one engine later, so no engine always runs first (after
-                // the file's preparation) or always right after the same other engine.
+                // the file's preparation or another workload).
                 let count = item.engines.count
                 let order = (0..<count).map { item.engines[($0 + round - 1) % count] }
                 for engine in order where !failed[index].contains(engine.name) {

@@ -219,7 +219,11 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
         }
         counters.parks += 1
         receiveBufferPoolIfCreated?.replenish()
-        if spinBeforeParking > .zero && slots.inUse > timersInFlight && !readyWithoutWaiting() && spin(until: deadline) {
+        // Not while settling operations whose CQE may be lost: that park must come back
+        // within the settling grace, whatever the polling time.
+        if spinBeforeParking > .zero && slots.inUse > timersInFlight && !lostCompletions.isSettling
+            && !readyWithoutWaiting() && spin(until: deadline)
+        {
             // A completion or a wake-up came while polling: no sleep.
         } else {
             var timeout = deadline.map { max($0 - ContinuousClock.now, .zero) }

@@ -22,7 +22,9 @@ public struct DriverStatistics: Sendable, Equatable {
     public var remoteSubmissions = 0
     /// Times another thread woke this worker through its eventfd (each re-arms the read).
     public var eventFDWakes = 0
-    /// Times the worker slept in the ring (`io_uring_submit_and_wait`) for lack of work.
+    /// Times the worker parked in the ring for lack of work: slept in it
+    /// (`io_uring_submit_and_wait`), or, polling first, found work before it slept
+    /// (`spinsEndedByWork`).
     public var parks = 0
     /// Parks that polled the ring first (`Configuration.spinBeforeParking`).
     public var spinningParks = 0

@@ -104,18 +104,22 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         /// io_uring_enter at the worker's next poll or park. `SWIFT_URING_SUBMIT`
         /// (batched|direct|each) sets it on the default runtime.
         public var submission = Submission.directIOAtOnce
-        /// How long a worker with operations in flight keeps polling its ring before it
-        /// sleeps there (default zero: it sleeps at once). 0...1 s; `SWIFT_URING_SPIN_MICROSECONDS`
-        /// sets it on the default runtime.
+        /// How long a worker with operations other than timers in flight keeps polling its
+        /// ring before it sleeps there (default zero: it sleeps at once). 0...1 s;
+        /// `SWIFT_URING_SPIN_MICROSECONDS` sets it on the default runtime. Long-lived
+        /// operations count too: a server's armed multishot accept or receive makes its
+        /// worker poll after every wake-up.
         ///
         /// Polling keeps the worker's CPU busy: it buys latency with CPU, so turn it on
         /// where a CPU waking from idle is slow and cores are to spare. On this project's
         /// 2-core VM (a halted vCPU waits for the host to run it again) 4 KiB O_DIRECT reads
-        /// one at a time did 1.26x the IOPS with 50 us (p50 36 against 46 us) at twice the
-        /// CPU per read; at 32 in flight, 1 ms bought 3% at twice the CPU. The rings then
-        /// ask for IORING_SETUP_TASKRUN_FLAG, so a polling worker reads memory and enters
-        /// the kernel only when it has completion work for that thread (on a kernel
-        /// without the flag, and on the fallback backend, each poll is an io_uring_enter).
+        /// one at a time did 1.26x the IOPS with 50 us (p50 36 against 46 us), using a
+        /// whole core instead of half of one (1.6x the CPU per read); at 32 in flight, 1 ms
+        /// bought 3% at twice the CPU per read. The rings then ask for
+        /// IORING_SETUP_TASKRUN_FLAG, so a polling worker reads memory and enters the kernel
+        /// only when it has completion work for that thread (on a kernel without the flag
+        /// each poll enters; on the fallback backend each poll is a look of its own, without
+        /// blocking).
         public var spinBeforeParking = Duration.zero
         /// io_uring, the fallback, or whichever works (default). With `.automatic`, the
         /// environment variable `SWIFT_URING_BACKEND` (automatic|io_uring|fallback)
