@@ -11,7 +11,10 @@ import Testing
 import URing
 import URingFileProvider
 
-@Suite("URingFileProvider serves what LocalFileSystem serves")
+// Serialized: the client's calls (and the `.callerThread` provider's) come from threads that
+// own no ring, so they go to the newest runtime alive; run side by side, one case's calls
+// could land on the other's runtime while it shuts down (URingError.shutdown, seen once in CI).
+@Suite("URingFileProvider serves what LocalFileSystem serves", .serialized)
 struct URingFileProviderServesWhatLocalFileSystemServes {
     @Test("whole files, ranges, empty and missing files get the same answers from both providers",
           arguments: URingFileProvider.Placement.allCases)
