@@ -197,13 +197,15 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
     /// Routes `job`: the calling worker's own queue if this is one of our worker threads,
     /// the injection queue otherwise, the fallback executor once shutdown has begun.
     func schedule(_ job: UnownedJob, isYield: Bool) {
-        let scheduledLocally = CurrentWorker.withWorker { worker -> Bool in
-            guard let worker, worker.executor === self, !isShuttingDown else { return false }
-            if isYield { worker.counters.yieldsRequeued.bump() }
-            worker.scheduleLocal(job, placement: isYield ? .back : .lifoSlot)
-            return true
+        if let current = CurrentWorker.unretainedWorker {
+            // Safety: the calling thread's worker outlives this call (CurrentWorker).
+            unowned(unsafe) let worker = current.takeUnretainedValue()
+            if worker.executor === self, !isShuttingDown {
+                if isYield { worker.counters.yieldsRequeued.bump() }
+                worker.scheduleLocal(job, placement: isYield ? .back : .lifoSlot)
+                return
+            }
         }
-        if scheduledLocally { return }
         // Before any lock: in a fork() child, a lock some vanished thread held stays held.
         if isForkedAway { refuseInForkedChild() }
         remoteEnqueues.wrappingAdd(1, ordering: .relaxed)

@@ -58,7 +58,7 @@ package enum ForkDetection {
     private static func childAfterFork() {
         generationCounter.wrappingAdd(1, ordering: .relaxed)
         createdSinceFork.store(0, ordering: .relaxed)
-        CurrentWorker.withWorker { worker in worker?.executor.stopWorkersInForkedChild() }
+        CurrentWorker.worker?.executor.stopWorkersInForkedChild()
         CurrentWorker.set(nil)
     }
 }

@@ -79,6 +79,8 @@ final class Worker: @unchecked Sendable {
     private let injectionRef: Unmanaged<InjectionQueue<UnownedJob>>
     private let idleRef: Unmanaged<IdleWorkers>
     private let taskExecutor: UnownedTaskExecutor
+    /// Whether the executor has other workers this one could wake.
+    private let hasPeers: Bool
     let queue: LocalQueue<UnownedJob>
     let counters = WorkerCounters()
     private(set) var parker: any Parker = PlaceholderParker()
@@ -128,6 +130,7 @@ final class Worker: @unchecked Sendable {
         self.injectionRef = Unmanaged.passUnretained(executor.injection)
         self.idleRef = Unmanaged.passUnretained(executor.idle)
         self.taskExecutor = executor.unownedTaskExecutor
+        self.hasPeers = executor.workerCount > 1
         self.queue = LocalQueue(capacity: queueCapacity)
         self.random = FastRandom(seed: UInt32(truncatingIfNeeded: index &* 0x9E37_79B9 &+ 0x7F4A_7C15))
         self.stallTimer = StallTimer(threshold: executor.stallThresholdNanoseconds)
@@ -151,7 +154,9 @@ final class Worker: @unchecked Sendable {
     private var isStopping: Bool { withExecutor { $0.stopsWorkers } }
 
     /// Wakes a sleeping worker if work just appeared and nobody searches (see IdleWorkers).
+    /// Only this worker's thread calls it: with no peers, the only worker is awake.
     private func notifyParked() {
+        guard hasPeers else { return }
         if let sleeper = withIdle({ $0.workerToNotify() }) {
             withExecutor { $0.wake(sleeper) }
         }
