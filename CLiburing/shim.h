@@ -51,4 +51,17 @@ static inline void curing_cpu_relax(void) {
 #endif
 }
 
+// Whether the running Swift task is cancelled, without the retain and release of the task
+// that Task.isCancelled's withUnsafeCurrentTask costs (two atomic read-modify-writes per
+// I/O). These are the Swift concurrency runtime's exported, ABI-stable entry points that
+// Task.isCancelled wraps; both take and return the task unretained. Declared here because
+// Swift code may not name runtime symbols (@_silgen_name of a swift_ name is refused).
+extern void *swift_task_getCurrent(void) __attribute__((swiftcall));
+extern _Bool swift_task_isCancelled(void *task) __attribute__((swiftcall));
+
+static inline _Bool curing_current_task_is_cancelled(void) {
+    void *task = swift_task_getCurrent();
+    return task != 0 && swift_task_isCancelled(task);
+}
+
 #endif

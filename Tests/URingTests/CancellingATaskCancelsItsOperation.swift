@@ -44,6 +44,39 @@ struct CancellingATaskCancelsItsOperation {
         }
     }
 
+    @Test("a task cancelled before it reads or writes a regular file gets CancellationError, and nothing moves")
+    func cancelledBeforeFileCalls() async throws {
+        // Regular files take the path without a cancel handler (performPromptly): its own
+        // check is all that keeps a cancelled task from starting the I/O.
+        let scratch = try TemporaryFile(contents: [1, 2, 3, 4])
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4, alignment: 8)
+        defer { buffer.deallocate() }
+        buffer.initializeMemory(as: UInt8.self, repeating: 0xAB)
+        let shared = TestBuffer(bytes: buffer)
+        try await withRuntime { runtime in
+            let file = try await File.open(scratch.path, .readWrite)
+            let reader = Task(executorPreference: runtime.executor) {
+                withUnsafeCurrentTask { $0?.cancel() }
+                return try await file.read(into: shared.bytes, at: 0)
+            }
+            await #expect(throws: CancellationError.self) { try await reader.value }
+            #expect(shared.bytes.allSatisfy { $0 == 0xAB })
+            let writer = Task(executorPreference: runtime.executor) {
+                withUnsafeCurrentTask { $0?.cancel() }
+                try await file.write([9, 9], at: 0)
+            }
+            await #expect(throws: CancellationError.self) { try await writer.value }
+            // The same calls in a task that is not cancelled do move bytes.
+            let read = try await Task(executorPreference: runtime.executor) {
+                try await file.read(into: shared.bytes, at: 0)
+            }.value
+            #expect(read == 4)
+            try await file.close()
+        }
+        #expect(try scratch.contents() == [1, 2, 3, 4])
+        #expect(Array(buffer) == [1, 2, 3, 4])
+    }
+
     @Test("1,000 opens cancelled right after they complete leak no descriptor")
     func cancelledOpensLeakNothing() async throws {
         let scratch = try TemporaryFile(contents: [1])

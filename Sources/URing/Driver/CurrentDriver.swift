@@ -26,6 +26,14 @@ enum CurrentDriver {
         return Unmanaged<CompletionDriver>.fromOpaque(pointer).takeUnretainedValue()
     }
 
+    /// The calling thread's driver, unretained (the per-operation path, see `perform`).
+    @inline(__always)
+    static var unretainedDriver: Unmanaged<CompletionDriver>? {
+        guard let pointer = ThreadKey.value(slot) else { return nil }
+        // Safety: the key holds a retained driver until the thread exits.
+        return Unmanaged<CompletionDriver>.fromOpaque(pointer)
+    }
+
     /// Makes `driver` the calling thread's driver for the rest of the thread's life.
     static func register(_ driver: CompletionDriver) {
         // Safety: the destructor balances the retain taken below.

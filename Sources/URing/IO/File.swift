@@ -66,6 +66,23 @@ public final class File: Sendable {
         // hop (swift_task_switch) per call on this hot path.
         guard uses.begin() else { throw URingError.closed }
         defer { uses.end() }
+        if completesPromptly, buffer.count <= Self.maximumChunk {
+            // The common call, alone in this frame (see performPromptly).
+            do {
+                return try await performPromptly(
+                    ReadOperation(descriptor: descriptor, buffer: buffer, offset: start, registeredFile: registeredFileUse),
+                    directIO: isDirect)
+            } catch {
+                throw directIOError(error, buffer.baseAddress, count: buffer.count, offset: start)
+            }
+        }
+        return try await readSlowPath(into: buffer, at: start)
+    }
+
+    /// `read(into:at:)` on a file whose reads can wait (a pipe, a terminal), or of a
+    /// buffer over one SQE's limit, in a use the caller holds.
+    @inline(never)
+    private func readSlowPath(into buffer: UnsafeMutableRawBufferPointer, at start: UInt64) async throws -> Int {
         if buffer.count <= Self.maximumChunk {
             do {
                 return try await perform(
@@ -111,6 +128,27 @@ public final class File: Sendable {
         guard uses.begin() else { throw URingError.closed }  // not withUse: see read(into:at:)
         defer { uses.end() }
         var done = 0
+        if completesPromptly, buffer.count > 0, buffer.count <= Self.maximumChunk {
+            // The common call, alone in this frame (see performPromptly).
+            do {
+                done = try await performPromptly(
+                    WriteOperation(descriptor: descriptor, buffer: buffer, offset: start, registeredFile: registeredFileUse),
+                    directIO: isDirect)
+            } catch {
+                throw directIOError(error, buffer.baseAddress, count: buffer.count, offset: start)
+            }
+            if done == buffer.count { return }
+            if done == 0 { throw Errno.noSpace }
+        }
+        try await writeSlowPath(buffer, at: start, done: done)
+    }
+
+    /// The rest of `write(_:at:)` from `done` bytes on: after a short write, to a file
+    /// whose writes can wait (a pipe, a terminal), or of a buffer over one SQE's limit,
+    /// in a use the caller holds.
+    @inline(never)
+    private func writeSlowPath(_ buffer: UnsafeRawBufferPointer, at start: UInt64, done: Int) async throws {
+        var done = done
         while done < buffer.count {
             let chunk = UnsafeRawBufferPointer(rebasing: buffer[done..<min(buffer.count, done + Self.maximumChunk)])
             let count: Int

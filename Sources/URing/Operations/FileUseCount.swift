@@ -24,6 +24,7 @@ final class FileUseCount: Sendable {
     }
 
     /// Registers a call; false (and nothing registered) once the file is closing.
+    @inline(__always)
     func begin() -> Bool {
         let now = state.wrappingAdd(1, ordering: .acquiring).newValue
         if now & Self.closedBit != 0 {
@@ -33,16 +34,21 @@ final class FileUseCount: Sendable {
         return true
     }
 
+    @inline(__always)
     func end() {
         let now = state.wrappingSubtract(1, ordering: .releasing).newValue
-        if now == Self.closedBit {
-            let waiter = closer.withLock { closer -> CheckedContinuation<Void, Never>? in
-                closer.drained = true
-                defer { closer.waiter = nil }
-                return closer.waiter
-            }
-            waiter?.resume()
+        if now == Self.closedBit { drained() }
+    }
+
+    /// The last call of a closing file ended: resumes `close`.
+    @inline(never)
+    private func drained() {
+        let waiter = closer.withLock { closer -> CheckedContinuation<Void, Never>? in
+            closer.drained = true
+            defer { closer.waiter = nil }
+            return closer.waiter
         }
+        waiter?.resume()
     }
 
     var isClosed: Bool { state.load(ordering: .relaxed) & Self.closedBit != 0 }
