@@ -134,6 +134,7 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
         self.unownedTaskExecutor = asUnownedTaskExecutor()
         self.workers = (0..<workers).map { Worker(index: $0, executor: self, queueCapacity: queueCapacity) }
         try startWorkers(makeParker: makeParker)
+        if isProcessDefault { Immortal.make(self) }
     }
 
     private func startWorkers(makeParker: @escaping @Sendable (Int) throws -> any Parker) throws {
@@ -197,14 +198,14 @@ public final class URingExecutor: TaskExecutor, @unchecked Sendable {
     /// Routes `job`: the calling worker's own queue if this is one of our worker threads,
     /// the injection queue otherwise, the fallback executor once shutdown has begun.
     func schedule(_ job: UnownedJob, isYield: Bool) {
-        if let current = CurrentWorker.unretainedWorker {
-            // Safety: the calling thread's worker outlives this call (CurrentWorker).
-            unowned(unsafe) let worker = current.takeUnretainedValue()
-            if worker.executor === self, !isShuttingDown {
-                if isYield { worker.counters.yieldsRequeued.bump() }
-                worker.scheduleLocal(job, placement: isYield ? .back : .lifoSlot)
-                return
-            }
+        // Safety: the calling thread's worker outlives this call (CurrentWorker).
+        if let current = CurrentWorker.unretainedWorker, current._withUnsafeGuaranteedRef({ worker in
+            guard worker.executor === self, !isShuttingDown else { return false }
+            if isYield { worker.counters.yieldsRequeued.bump() }
+            worker.scheduleLocal(job, placement: isYield ? .back : .lifoSlot)
+            return true
+        }) {
+            return
         }
         // Before any lock: in a fork() child, a lock some vanished thread held stays held.
         if isForkedAway { refuseInForkedChild() }
