@@ -27,7 +27,7 @@ public struct RingOptions: Sendable {
     /// IORING_SETUP_TASKRUN_FLAG (Linux 5.19, with a task-run mode): the kernel flags the
     /// SQ ring while completion work waits for the owner (`Ring.taskWorkPending`), so a
     /// thread polling the ring enters the kernel only when there is something to run.
-    public var taskRunFlag: Bool = false
+    public var taskRunFlag: Bool
     /// IORING_SETUP_SQPOLL with this idle time: a kernel thread polls the SQ (costs a core).
     public var submissionPollIdle: Duration?
     /// Test seam: faults to inject into setup and `io_uring_enter`. Never set in production.
@@ -45,6 +45,7 @@ public struct RingOptions: Sendable {
         singleIssuer: Bool = false,
         deferTaskRun: Bool = false,
         cooperativeTaskRun: Bool = false,
+        taskRunFlag: Bool = false,
         submissionPollIdle: Duration? = nil,
         faults: RingFaults? = nil,
         emulated: Bool = false
@@ -54,6 +55,7 @@ public struct RingOptions: Sendable {
         self.singleIssuer = singleIssuer
         self.deferTaskRun = deferTaskRun
         self.cooperativeTaskRun = cooperativeTaskRun
+        self.taskRunFlag = taskRunFlag
         self.submissionPollIdle = submissionPollIdle
         self.faults = faults
         self.emulated = emulated

@@ -121,6 +121,8 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         /// each poll enters; on the fallback backend each poll is a look of its own, without
         /// blocking).
         public var spinBeforeParking = Duration.zero
+        /// The range `spinBeforeParking` must lie in.
+        static let spinBeforeParkingRange = Duration.zero...Duration.seconds(1)
         /// io_uring, the fallback, or whichever works (default). With `.automatic`, the
         /// environment variable `SWIFT_URING_BACKEND` (automatic|io_uring|fallback)
         /// decides; an explicit `.ioURing` or `.fallback` here wins over it.
@@ -176,11 +178,10 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         }
 
         func ringOptions(emulated: Bool) -> RingOptions {
-            var options = RingOptions(
+            RingOptions(
                 submissionQueueEntries: ringEntries, singleIssuer: true, deferTaskRun: deferTaskRun,
-                cooperativeTaskRun: !deferTaskRun, faults: ringFaults, emulated: emulated)
-            options.taskRunFlag = spinBeforeParking > .zero
-            return options
+                cooperativeTaskRun: !deferTaskRun, taskRunFlag: spinBeforeParking > .zero, faults: ringFaults,
+                emulated: emulated)
         }
 
         /// `backend`, or for `.automatic` what SWIFT_URING_BACKEND names.
@@ -243,7 +244,7 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         }
         if let reason = configuration.receiveBufferPool.invalidReason { throw URingError.invalidArgument(reason) }
         if let reason = configuration.fixedBuffers?.invalidReason { throw URingError.invalidArgument(reason) }
-        guard configuration.spinBeforeParking >= .zero && configuration.spinBeforeParking <= .seconds(1) else {
+        guard Configuration.spinBeforeParkingRange.contains(configuration.spinBeforeParking) else {
             throw URingError.invalidArgument(
                 "spinBeforeParking must be 0...1 s, not \(configuration.spinBeforeParking)")
         }

@@ -64,8 +64,9 @@ public struct URingRuntimeFactory: ExecutorFactory {
             configuration.deferTaskRun = value == "1"
         }
         if let value = environment("SWIFT_URING_SPIN_MICROSECONDS") {
-            guard let microseconds = Int(value), (0...1_000_000).contains(microseconds) else {
-                invalid("SWIFT_URING_SPIN_MICROSECONDS", value, "microseconds in 0...1000000")
+            let range = URingRuntime.Configuration.spinBeforeParkingRange
+            guard let microseconds = Int(value), range.contains(.microseconds(microseconds)) else {
+                invalid("SWIFT_URING_SPIN_MICROSECONDS", value, "microseconds in 0...\(Int(range.upperBound / .microseconds(1)))")
             }
             configuration.spinBeforeParking = .microseconds(microseconds)
         }
