@@ -77,6 +77,10 @@ func performPromptly<Operation: RingOperation>(
     // uprobe) although this function already runs there. Nothing else differs: the body
     // runs at once on this thread, and the task resumes on the executor it suspended on.
     let outcome = await _unsafeInheritExecutor_withUnsafeContinuation { continuation in
+        // Still the thread that read the key: nothing above suspends. (`start`'s branch for
+        // a task that changed threads would post through a driver this thread's key no
+        // longer holds.)
+        assert(CurrentDriver.unretainedDriver?.toOpaque() == current.toOpaque())
         current._withUnsafeGuaranteedRef {
             $0.start(operation, ticket: ticket, deadline: deadline, continuation: continuation, directIO: directIO)
         }

@@ -25,9 +25,10 @@ enum CurrentWorker {
     }
 
     /// The calling thread's worker as an unretained reference (the enqueue hot path, where
-    /// `worker`'s strong reference cost a retain and a release per job, measured: the
-    /// optimizer kept them around a `_withUnsafeGuaranteedRef` closure). Callers hold it
-    /// in an `unowned(unsafe)` binding and must not let it escape the call.
+    /// `worker`'s strong reference cost a retain and a release per job). Callers use it
+    /// through `_withUnsafeGuaranteedRef` with a non-optional parameter (with an optional
+    /// one, or through an `unowned(unsafe)` binding, the optimizer kept a retain and a
+    /// release; measured) and must not let it escape the call.
     @inline(__always)
     static var unretainedWorker: Unmanaged<Worker>? {
         guard let pointer = ThreadKey.value(key) else { return nil }

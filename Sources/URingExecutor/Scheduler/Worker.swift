@@ -21,7 +21,7 @@
 // another worker sleeps. The LIFO slot is an atomic word, so another worker can take its
 // job; putting work in the LIFO slot or the queue without waking anyone asks for a
 // stuck-work watcher (URingExecutor.requestStuckWorkWatch: one relaxed load when a watch
-// is on or nobody sleeps). The watcher is a sleeping worker that parks with a short
+// is on or nobody sleeps); a poll or park asks once, when more than the next job waits. The watcher is a sleeping worker that parks with a short
 // timeout (`watchInterval`) and, when a peer has local work and has not started a job
 // since its previous look, steals that work (queue half and LIFO slot). It stops watching
 // after `watchIdleLooks` looks that found no peer with local work, then re-checks once

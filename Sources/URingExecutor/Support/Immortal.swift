@@ -17,7 +17,10 @@ enum Immortal {
     }
 }
 
-/// The stdlib's exported C entry point (`_swift_stdlib_immortalize(void *)`): a single
-/// pointer argument and no result, passed alike by the C and Swift conventions.
+/// The stdlib's exported entry point (`_swift_stdlib_immortalize`, defined SWIFT_CC(swift)
+/// in the runtime's RefCount.cpp, so this declaration matches its convention). It expects
+/// an object without a side table: nothing takes a `weak` reference to an executor before
+/// `make` (a later one moves the immortal bits into the new side table; retains stay
+/// no-ops, through the slow path).
 @_silgen_name("_swift_stdlib_immortalize")
 private func swiftStdlibImmortalize(_ object: UnsafeMutableRawPointer)
