@@ -21,7 +21,7 @@
 // another worker sleeps. The LIFO slot is an atomic word, so another worker can take its
 // job; putting work in the LIFO slot or the queue without waking anyone asks for a
 // stuck-work watcher (URingExecutor.requestStuckWorkWatch: one relaxed load when a watch
-// is on or nobody sleeps); a poll or park asks once, when more than the next job waits. The watcher is a sleeping worker that parks with a short
+// is on or nobody sleeps). The watcher is a sleeping worker that parks with a short
 // timeout (`watchInterval`) and, when a peer has local work and has not started a job
 // since its previous look, steals that work (queue half and LIFO slot). It stops watching
 // after `watchIdleLooks` looks that found no peer with local work, then re-checks once
@@ -101,9 +101,8 @@ final class Worker: @unchecked Sendable {
     private var lifoStreak = 0
     private var tick: UInt32 = 0
     private var isSearching = false
-    /// True while inside `parker.poll()` or `park`: the jobs our own parker's events wake
-    /// go to the back of the queue, and the poll or park notifies once when it returns.
-    private var isInParker = false
+    /// True while inside `park`: wakes caused by our own parker's events need no notify.
+    private var isParking = false
     private var random: FastRandom
     /// Times jobs against the stall threshold (a copy of the executor's; 0 when disabled).
     private var stallTimer: StallTimer
@@ -113,7 +112,7 @@ final class Worker: @unchecked Sendable {
     @exclusivity(unchecked) private var lifoStreak = 0
     @exclusivity(unchecked) private var tick: UInt32 = 0
     @exclusivity(unchecked) private var isSearching = false
-    @exclusivity(unchecked) private var isInParker = false
+    @exclusivity(unchecked) private var isParking = false
     @exclusivity(unchecked) private var random: FastRandom
     @exclusivity(unchecked) private var stallTimer: StallTimer
     /// CLOCK_MONOTONIC nanoseconds of the last `sched_yield`.
@@ -195,14 +194,6 @@ final class Worker: @unchecked Sendable {
 
     /// Enqueues `job` from this worker's thread. No lock unless the local queue overflows.
     func scheduleLocal(_ job: UnownedJob, placement: Placement) {
-        if isInParker {
-            // Woken by this worker's own parker (a batch of CQEs): in completion order, at
-            // the back, with no LIFO exchange and no wake-up check per job (an atomic
-            // exchange and, with peers, two fences each); the poll or park that reaped
-            // them notifies once (`notifyIfBacklog`).
-            pushBack(job)
-            return
-        }
         var shouldNotify: Bool
         switch placement {
         case .back:
@@ -217,6 +208,7 @@ final class Worker: @unchecked Sendable {
                 shouldNotify = false
             }
         }
+        if isParking { return }
         if shouldNotify { notifyParked() }
         // The job running now may never return (it spins or blocks): make sure a sleeping
         // worker watches for that, unless one does already.
@@ -330,21 +322,9 @@ final class Worker: @unchecked Sendable {
 
     private func maintenance() {
         counters.polls.bump()
-        isInParker = true
         parker.poll()
-        isInParker = false
-        notifyIfBacklog()
         fireDueTimers()
         markIdleEnd()
-    }
-
-    /// After a poll or park: if more than the next job waits here, wake a peer to take
-    /// some (unless this worker searches: finding work, it wakes the next searcher) and
-    /// make sure a watcher looks for stuck work, should the next job never return.
-    private func notifyIfBacklog() {
-        guard hasPeers, (lifo.load(ordering: .relaxed) != 0 ? 1 : 0) + queue.count > 1 else { return }
-        if !isSearching { notifyParked() }
-        withExecutor { $0.requestStuckWorkWatch() }
     }
 
     private func fireDueTimers() {
@@ -451,7 +431,7 @@ final class Worker: @unchecked Sendable {
         isSearching = false
         if wasLastSearcher { withExecutor { $0.notifyIfWorkPending() } }
 
-        isInParker = true
+        isParking = true
         while !isStopping {
             counters.parks.bump()
             let watchesTimers = withExecutor { $0.claimTimerWatch(index) }
@@ -464,10 +444,15 @@ final class Worker: @unchecked Sendable {
             if watchesStuckWork { lookForStuckWork() }
             if leaveParked() { break }
         }
-        isInParker = false
+        isParking = false
         markIdleEnd()
         withExecutor { $0.handOffStuckWorkWatch(index) }
-        notifyIfBacklog()
+        if (lifo.load(ordering: .relaxed) != 0 ? 1 : 0) + queue.count > 1 {
+            if !isSearching { notifyParked() }
+            // More than the next job waits here: should that job not return, the rest
+            // needs a watcher.
+            withExecutor { $0.requestStuckWorkWatch() }
+        }
     }
 
     /// When a park that watches pending timers or peers' stuck work must end: the earliest
