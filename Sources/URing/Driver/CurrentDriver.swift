@@ -22,8 +22,7 @@ enum CurrentDriver {
     /// The calling thread's driver; nil on threads that are not runtime workers.
     @inline(__always)
     static var driver: CompletionDriver? {
-        guard let pointer = ThreadKey.value(slot) else { return nil }
-        return Unmanaged<CompletionDriver>.fromOpaque(pointer).takeUnretainedValue()
+        unretainedDriver?.takeUnretainedValue()
     }
 
     /// The calling thread's driver, unretained (the per-operation path, see `perform`).

@@ -18,10 +18,7 @@ enum CurrentWorker {
     }
 
     static var worker: Worker? {
-        guard let pointer = ThreadKey.value(key) else { return nil }
-        // Safety: only `set` stores into this key, always an unretained Worker that outlives
-        // the thread's use of it (see the file header).
-        return Unmanaged<Worker>.fromOpaque(pointer).takeUnretainedValue()
+        unretainedWorker?.takeUnretainedValue()
     }
 
     /// The calling thread's worker as an unretained reference (the enqueue hot path, where
@@ -32,7 +29,8 @@ enum CurrentWorker {
     @inline(__always)
     static var unretainedWorker: Unmanaged<Worker>? {
         guard let pointer = ThreadKey.value(key) else { return nil }
-        // Safety: as in `worker`; the thread's worker outlives the calling job.
+        // Safety: only `set` stores into this key, always an unretained Worker that
+        // outlives the thread's use of it (see the file header).
         return Unmanaged<Worker>.fromOpaque(pointer)
     }
 }
