@@ -64,4 +64,11 @@ static inline _Bool curing_current_task_is_cancelled(void) {
     return task != 0 && swift_task_isCancelled(task);
 }
 
+// The CPU the calling thread runs on (glibc reads it from the thread's rseq area), for
+// per-CPU counters; -1 if unknown. Glibc's module declares sched_getcpu only under _GNU_SOURCE.
+extern int sched_getcpu(void);
+static inline int curing_current_cpu(void) {
+    return sched_getcpu();
+}
+
 #endif

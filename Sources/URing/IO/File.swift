@@ -13,7 +13,7 @@ import Synchronization
 public final class File: Sendable {
     /// The descriptor; valid until `close()`. Do not close it yourself.
     public let descriptor: FileDescriptor
-    let uses = FileUseCount()
+    let uses = FileUseCount(striped: true)
     /// Opened with O_DIRECT: every read and write is checked for alignment first.
     let isDirect: Bool
     /// A regular file or a block device: its reads and writes finish within the

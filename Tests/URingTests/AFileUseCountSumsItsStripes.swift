@@ -1,0 +1,93 @@
+// A File's use count is striped per CPU (FileUseCount): a call may begin on one stripe
+// and end on another, so close() must wait on the sum, never on one stripe.
+
+import Synchronization
+import Testing
+@testable import URing
+@testable import URingExecutor
+
+@Suite("A file's striped use count")
+struct AFileUseCountSumsItsStripes {
+    @Test("close() waits for a call that began on one stripe and is still in flight after another ended elsewhere")
+    func closeWaitsForTheSum() async throws {
+        let uses = FileUseCount(stripeCount: 4)
+        #expect(uses.stripeCount == 4)
+        #expect(uses.begin(onStripe: 0))
+        #expect(uses.begin(onStripe: 0))
+        uses.end(onStripe: 1)  // stripe 0 reads 2, stripe 1 reads -1: one call in flight
+        let state = RaceState()
+        let closer = Task {
+            let first = await uses.close()
+            state.closeReturned.store(true, ordering: .sequentiallyConsistent)
+            return first
+        }
+        // Give close() time to run to its wait (no upper bound matters: it must not finish).
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(!state.hasCloseReturned, "close() returned with a call in flight")
+        #expect(!uses.begin(onStripe: 2), "a call began on a closing file")
+        #expect(!state.hasCloseReturned)
+        uses.end(onStripe: 3)
+        let first = try await withWatchdog(.seconds(60), "close() after the last call ended") { await closer.value }
+        #expect(first == true)
+        #expect(state.hasCloseReturned)
+        #expect(await uses.close() == false, "a second close() must report the file already closed")
+    }
+
+    @Test("close() returns at once when the calls that moved between stripes have all ended")
+    func closeAfterMovedCallsEnded() async throws {
+        let uses = FileUseCount(stripeCount: 2)
+        for stripe in 0..<8 {
+            #expect(uses.begin(onStripe: stripe))
+            uses.end(onStripe: stripe + 1)
+        }
+        let first = try await withWatchdog(.seconds(60), "close() of an idle file") { await uses.close() }
+        #expect(first == true)
+        #expect(uses.isClosed)
+    }
+
+    @Test("threads racing calls on random stripes with close(): close() returns only with none in flight")
+    func racingCallsAndClose() async throws {
+        for round in 0..<20 {
+            let uses = FileUseCount(stripeCount: 4)
+            let state = RaceState()
+            let threads = 4
+            // Threads of their own: spinning blocks on Dispatch's global queue would take
+            // the threads its timers (Task.sleep, the watchdog) need on a 2-core machine.
+            let racers = try (0..<threads).map { thread in
+                try JoinableThread {
+                    var stripe = thread
+                    while true {
+                        stripe = stripe &* 1_103_515_245 &+ 12_345
+                        guard uses.begin(onStripe: stripe >> 8) else { break }
+                        if state.hasCloseReturned {
+                            state.afterClose.add(1, ordering: .relaxed)
+                        }
+                        state.inFlight.add(1, ordering: .sequentiallyConsistent)
+                        stripe = stripe &* 1_103_515_245 &+ 12_345
+                        state.inFlight.subtract(1, ordering: .sequentiallyConsistent)
+                        uses.end(onStripe: stripe >> 8)
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(2))
+            let first = try await withWatchdog(.seconds(60), "close() racing calls (round \(round))") {
+                await uses.close()
+            }
+            let stillInFlight = state.inFlight.load(ordering: .sequentiallyConsistent)
+            state.closeReturned.store(true, ordering: .sequentiallyConsistent)
+            for racer in racers { racer.join() }
+            #expect(first == true)
+            #expect(stillInFlight == 0, "close() returned with \(stillInFlight) call(s) in flight (round \(round))")
+            #expect(state.afterClose.load(ordering: .relaxed) == 0, "a call began after close() returned (round \(round))")
+        }
+    }
+}
+
+/// What the racing threads and the closing task share.
+private final class RaceState: Sendable {
+    let inFlight = Atomic<Int>(0)
+    let afterClose = Atomic<Int>(0)
+    let closeReturned = Atomic<Bool>(false)
+
+    var hasCloseReturned: Bool { closeReturned.load(ordering: .sequentiallyConsistent) }
+}
