@@ -80,9 +80,11 @@ struct SwiftURingEngine: Engine {
                 throw EngineFailure(description: "tasks are not on the default URingRuntime (DefaultExecutorFactory not installed)")
             }
             let before = await URingRuntimeFactory.shared.statistics()
+            let schedulerBefore = URingRuntimeFactory.shared.executor.metrics
             let measured = try await FileStreams.run(
                 workload, progress: progress, fixedBuffers: URingRuntimeFactory.shared.fixedBuffers,
                 registeredFiles: URingRuntimeFactory.shared.registeredFiles)
+            let scheduler = URingRuntimeFactory.shared.executor.metrics
             let after = await URingRuntimeFactory.shared.statistics()
             let enters = after.reduce(0) { $0 + $1.ring.enterCalls } - before.reduce(0) { $0 + $1.ring.enterCalls }
             if after.count > 1 {
@@ -95,6 +97,17 @@ struct SwiftURingEngine: Engine {
                     print("uring-bench: swift-uring worker \(end.worker): \(operations) operations, "
                         + "\(ringEnters) io_uring_enter calls (\(String(format: "%.3f", perOperation)) per operation)")
                 }
+                // Where tasks moved between workers: steals and wake-ups per 1000 operations.
+                let perThousand = { (count: UInt64, start: UInt64) in
+                    String(format: "%.2f", Double(count - start) * 1000 / Double(max(1, measured.operations)))
+                }
+                print("uring-bench: swift-uring scheduler per 1000 operations: "
+                    + "\(perThousand(scheduler.steals, schedulerBefore.steals)) steals moving "
+                    + "\(perThousand(scheduler.stolenJobs, schedulerBefore.stolenJobs)) jobs, "
+                    + "\(perThousand(scheduler.parks, schedulerBefore.parks)) parks, "
+                    + "\(perThousand(scheduler.notifications, schedulerBefore.notifications)) wake-ups, "
+                    + "\(perThousand(scheduler.polls, schedulerBefore.polls)) polls, "
+                    + "\(perThousand(scheduler.injectionPops, schedulerBefore.injectionPops)) injection pops")
             }
             return (measured, enters)
         }

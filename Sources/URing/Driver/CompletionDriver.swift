@@ -176,7 +176,7 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     }
 
     /// Operations whose CQEs have not all arrived yet (owner thread only).
-    package var operationsInFlight: Int { slots.inUse }
+    public var operationsInFlight: Int { slots.inUse }
 
     /// Keeps a read of the wake eventfd armed in the ring.
     private func armWakeRead() throws(Errno) {

@@ -26,9 +26,18 @@ public protocol Parker: AnyObject, Sendable {
     /// to run then parks without polling first: one `park` submits and waits, where a
     /// poll and then a park would enter the kernel twice. Owner thread only.
     var submissionsAwaitCompletion: Bool { get }
+
+    /// Operations this parker's event source holds for the owner's tasks (submitted or
+    /// queued for submission, not yet completed): the tasks a `poll` may hand back. A
+    /// worker whose queue ran dry takes a peer's backlog before polling only when the
+    /// backlog is larger than this. Owner thread only.
+    var operationsInFlight: Int { get }
 }
 
 extension Parker {
     /// Parkers that submit nothing: polling first costs nothing.
     public var submissionsAwaitCompletion: Bool { false }
+
+    /// Parkers that hold no operations.
+    public var operationsInFlight: Int { 0 }
 }

@@ -144,16 +144,16 @@ final class LocalQueue<Element: BitwiseCopyable & Sendable>: @unchecked Sendable
 
     // MARK: Stealer side
 
-    /// Moves about half of `self`'s elements into `destination` (whose owner is the calling
-    /// thread) and returns one of them to run now. Returns nil if there was nothing to take,
-    /// another stealer was busy, or `destination` is more than half full.
-    func steal(into destination: LocalQueue<Element>) -> (element: Element, moved: Int)? {
-        precondition(destination !== self && destination.capacity == capacity)
+    /// Moves about half of `self`'s elements, and at most `limit`, into `destination` (whose
+    /// owner is the calling thread) and returns one of them to run now. Returns nil if there
+    /// was nothing to take, another stealer was busy, or `destination` is more than half full.
+    func steal(into destination: LocalQueue<Element>, atMost limit: Int = .max) -> (element: Element, moved: Int)? {
+        precondition(destination !== self && destination.capacity == capacity && limit > 0)
         let destinationTail = destination.tail.load(ordering: .relaxed)
         let (destinationSteal, _) = Self.unpack(destination.head.load(ordering: .acquiring))
         if destinationTail &- destinationSteal > capacity / 2 { return nil }
 
-        let taken = copyHalf(into: destination, at: destinationTail)
+        let taken = copyHalf(into: destination, at: destinationTail, atMost: UInt32(clamping: limit))
         if taken == 0 { return nil }
         let kept = taken - 1
         // Safety: the caller owns `destination`; slot destinationTail+kept was written by copyHalf
@@ -165,7 +165,7 @@ final class LocalQueue<Element: BitwiseCopyable & Sendable>: @unchecked Sendable
         return (element, Int(taken))
     }
 
-    private func copyHalf(into destination: LocalQueue<Element>, at destinationTail: UInt32) -> UInt32 {
+    private func copyHalf(into destination: LocalQueue<Element>, at destinationTail: UInt32, atMost limit: UInt32) -> UInt32 {
         var word = head.load(ordering: .acquiring)
         var count: UInt32 = 0
         var claimed: UInt64 = 0
@@ -174,7 +174,7 @@ final class LocalQueue<Element: BitwiseCopyable & Sendable>: @unchecked Sendable
             let tail = tail.load(ordering: .acquiring)
             if steal != real { return 0 }  // another stealer is copying
             let available = tail &- real
-            count = available - available / 2
+            count = min(available - available / 2, limit)
             if count == 0 { return 0 }
             claimed = Self.pack(steal: steal, real: real &+ count)
             let (exchanged, current) = head.compareExchange(expected: word, desired: claimed,
