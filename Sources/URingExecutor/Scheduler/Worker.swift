@@ -328,8 +328,10 @@ final class Worker: @unchecked Sendable {
     }
 
     private func fireDueTimers() {
+        // Asked inside the closure: `timers` taken out of it was retained and released at
+        // every poll, by every worker, on the one shared object (a cache line both cores wrote).
+        guard withExecutor({ $0.timers.hasPendingTimers }) else { return }
         let timers = withExecutor { $0.timers }
-        guard timers.hasPendingTimers else { return }
         timers.fireDue(now: .now) { job in
             counters.timersFired.bump()
             scheduleLocal(TimerWakeUp.marked(job), placement: .back)
@@ -394,13 +396,18 @@ final class Worker: @unchecked Sendable {
     /// its frame in the other core's cache; and a worker holding 15 tasks that took half of
     /// a peer's 17 would hold 23 against 9, and the peer would take them back.)
     private func takePeerBacklog() -> UnownedJob? {
-        let workers = executor.workers
-        if workers.count < 2 { return nil }
+        let count = withExecutor { $0.workerCount }
+        if count < 2 { return nil }
         let held = parker.operationsInFlight
-        for victim in workers where victim !== self {
-            let queued = victim.queue.count
-            guard queued >= SchedulerTuning.balanceThreshold, queued > held + 1 else { continue }
-            return steal(from: victim, atMost: max(1, (queued - held) / 2))
+        for position in 0..<count where position != index {
+            let job = withExecutor { executor in
+                executor.withPeer(position) { victim -> UnownedJob? in
+                    let queued = victim.queue.count
+                    guard queued >= SchedulerTuning.balanceThreshold, queued > held + 1 else { return nil }
+                    return steal(from: victim, atMost: max(1, (queued - held) / 2))
+                }
+            }
+            if let job { return job }
         }
         return nil
     }
@@ -409,12 +416,15 @@ final class Worker: @unchecked Sendable {
 
     private func steal() -> UnownedJob? {
         guard becomeSearcher() else { return nil }
-        let workers = executor.workers
-        let start = random.next(below: workers.count)
-        for offset in 0..<workers.count {
-            let victim = workers[(start + offset) % workers.count]
-            if victim === self { continue }
-            if let job = take(from: victim, atMost: .max) { return job }
+        let count = withExecutor { $0.workerCount }
+        let start = random.next(below: count)
+        for offset in 0..<count {
+            let position = (start + offset) % count
+            if position == index { continue }
+            let job = withExecutor { executor in
+                executor.withPeer(position) { victim in take(from: victim, atMost: .max) }
+            }
+            if let job { return job }
         }
         return popInjectionBatch()
     }
