@@ -21,8 +21,12 @@ struct AFileUseCountSumsItsStripes {
             state.closeReturned.store(true, ordering: .sequentiallyConsistent)
             return first
         }
-        // Give close() time to run to its wait (no upper bound matters: it must not finish).
-        try await Task.sleep(for: .milliseconds(50))
+        // Wait for close() to mark the file closed (however late a loaded machine runs it),
+        // then give it time to return if it wrongly would.
+        _ = try await withWatchdog(.seconds(60), "close() marks the file closed") {
+            while !uses.isClosed { try await Task.sleep(for: .milliseconds(1)) }
+        }
+        try await Task.sleep(for: .milliseconds(20))
         #expect(!state.hasCloseReturned, "close() returned with a call in flight")
         #expect(!uses.begin(onStripe: 2), "a call began on a closing file")
         #expect(!state.hasCloseReturned)
@@ -35,10 +39,11 @@ struct AFileUseCountSumsItsStripes {
 
     @Test("close() returns at once when the calls that moved between stripes have all ended")
     func closeAfterMovedCallsEnded() async throws {
-        let uses = FileUseCount(stripeCount: 2)
-        for stripe in 0..<8 {
-            #expect(uses.begin(onStripe: stripe))
-            uses.end(onStripe: stripe + 1)
+        let uses = FileUseCount(stripeCount: 4)
+        // Every call begins on stripe 0 and ends on stripe 1: they read 7 and -7.
+        for _ in 0..<7 {
+            #expect(uses.begin(onStripe: 0))
+            uses.end(onStripe: 1)
         }
         let first = try await withWatchdog(.seconds(60), "close() of an idle file") { await uses.close() }
         #expect(first == true)

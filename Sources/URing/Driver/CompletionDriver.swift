@@ -176,7 +176,10 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     }
 
     /// Operations whose CQEs have not all arrived yet (owner thread only).
-    public var operationsInFlight: Int { slots.inUse }
+    package var operationsInFlight: Int { slots.inUse }
+
+    /// Operations completed since the driver started (owner thread only; see `Parker`).
+    package var operationsCompleted: Int { counters.operationsCompleted }
 
     /// Keeps a read of the wake eventfd armed in the ring.
     private func armWakeRead() throws(Errno) {

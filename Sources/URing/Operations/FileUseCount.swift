@@ -16,8 +16,8 @@
 // same stripe, so no sum sees that subtraction without its add. Missing a subtraction
 // only makes a sum too large. And someone sees zero once the last call ends: `end`
 // subtracts, then reads the flag; if the flag was not set yet, close's sum comes after
-// that subtraction; if it was, this `end` sums itself. `drained()` may run more than
-// once and resumes the waiting close at most once.
+// that subtraction; if it was, this `end` sums itself. `drainedIfIdle()` may find zero
+// more than once and resumes the waiting close at most once.
 
 import CLiburing
 import Glibc

@@ -9,7 +9,8 @@ public struct ExecutorMetrics: Sendable, Equatable {
     public var lifoHits: UInt64 = 0
     /// `Task.yield()` jobs that went to the back of a local queue instead of the LIFO slot.
     public var yieldsRequeued: UInt64 = 0
-    /// Successful steal operations (each moves about half of a victim's queue).
+    /// Successful steal operations (each moves about half of a victim's queue, or less
+    /// when it evens out a peer's backlog).
     public var steals: UInt64 = 0
     /// Jobs moved by those steals.
     public var stolenJobs: UInt64 = 0

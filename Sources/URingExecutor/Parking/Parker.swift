@@ -27,17 +27,19 @@ public protocol Parker: AnyObject, Sendable {
     /// poll and then a park would enter the kernel twice. Owner thread only.
     var submissionsAwaitCompletion: Bool { get }
 
-    /// Operations this parker's event source holds for the owner's tasks (submitted or
-    /// queued for submission, not yet completed): the tasks a `poll` may hand back. A
-    /// worker whose queue ran dry takes a peer's backlog before polling only when the
-    /// backlog is larger than this. Owner thread only.
-    var operationsInFlight: Int { get }
+    /// Operations this parker's event source has completed so far (a count that only
+    /// grows), each of which resumed a task. What it grew by between two times the
+    /// owner's queue ran dry is about how many tasks the owner keeps busy with I/O that
+    /// completes at once (cached file reads); operations that wait (an idle socket, a
+    /// sleep) count only once they complete. A worker whose queue ran dry takes a peer's
+    /// backlog before polling only when the backlog is larger. Owner thread only.
+    var operationsCompleted: Int { get }
 }
 
 extension Parker {
     /// Parkers that submit nothing: polling first costs nothing.
     public var submissionsAwaitCompletion: Bool { false }
 
-    /// Parkers that hold no operations.
-    public var operationsInFlight: Int { 0 }
+    /// Parkers that complete no operations.
+    public var operationsCompleted: Int { 0 }
 }

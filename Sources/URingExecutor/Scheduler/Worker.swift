@@ -12,8 +12,10 @@
 //      (or simply runs, if the queue is empty);
 //   3. the local queue;
 //   4. a batch from the injection queue;
-//   5. after a `parker.poll()`: stealing half of a random victim's queue (if fewer than
-//      half the workers search), then the injection queue again;
+//   5. before polling, part of a peer's queue when it holds more than this worker's polls
+//      handed back since its queue last ran dry (`takePeerBacklog`); then, after a `parker.poll()`: stealing half
+//      of a random victim's queue (if fewer than half the workers search), then the
+//      injection queue again;
 //   6. otherwise park: check-store-recheck through IdleWorkers, so no wake-up is lost.
 // Every `pollInterval` ticks the worker also polls its parker and fires due timers.
 //
@@ -54,7 +56,8 @@ struct SchedulerTuning {
     /// Looks in a row that found no peer with local work before the watcher stops.
     static let watchIdleLooks = 200
     /// A worker whose queue ran dry steals before polling its own ring when a peer has at
-    /// least this many jobs queued, and more than it holds (see `takePeerBacklog`).
+    /// least this many jobs queued, and more than its polls handed back since its queue
+    /// last ran dry, plus one (see `takePeerBacklog`).
     static let balanceThreshold = 4
     /// A worker whose queue ran dry calls `sched_yield()` before it polls its ring, at most
     /// once per this many nanoseconds (see `findWorkAfterPolling`).
@@ -108,6 +111,8 @@ final class Worker: @unchecked Sendable {
     private var stallTimer: StallTimer
     /// CLOCK_MONOTONIC nanoseconds of the last `sched_yield`.
     private var lastYield: UInt64 = 0
+    /// `parker.operationsCompleted` when the queue last ran dry (`takePeerBacklog`).
+    private var completedWhenLastDry = 0
     #else
     @exclusivity(unchecked) private var lifoStreak = 0
     @exclusivity(unchecked) private var tick: UInt32 = 0
@@ -117,6 +122,8 @@ final class Worker: @unchecked Sendable {
     @exclusivity(unchecked) private var stallTimer: StallTimer
     /// CLOCK_MONOTONIC nanoseconds of the last `sched_yield`.
     @exclusivity(unchecked) private var lastYield: UInt64 = 0
+    /// `parker.operationsCompleted` when the queue last ran dry (`takePeerBacklog`).
+    @exclusivity(unchecked) private var completedWhenLastDry = 0
     #endif
     /// Watcher's view of each peer's `jobsRun` at its previous look.
     var watchedJobCounts: [UInt64] = []
@@ -387,29 +394,40 @@ final class Worker: @unchecked Sendable {
         lastYield = nanoseconds
     }
 
-    /// Takes part of a peer's queue before polling, when the peer has more jobs queued than
-    /// this worker's poll could hand back (its parker's operations in flight, about one per
-    /// task it holds), and at least `balanceThreshold`: about half the difference, so the two
-    /// end up holding about as many tasks and neither has reason to take them back. An even
-    /// split then stays put. (Taking half of any backlog of 4 moved one job in ten between
-    /// the workers in uring-bench, 2 workers, cached 4 KiB reads at QD32, each to run with
-    /// its frame in the other core's cache; and a worker holding 15 tasks that took half of
-    /// a peer's 17 would hold 23 against 9, and the peer would take them back.)
+    /// Takes part of a peer's queue before polling, when the peer has at least
+    /// `balanceThreshold` jobs queued and more than this worker's polls handed back since
+    /// its queue last ran dry (`Parker.operationsCompleted`: about the tasks it keeps
+    /// busy) plus one: about half the difference, so the two end up holding about as many tasks and neither has
+    /// reason to take them back. An even split then stays put. (Taking half of any backlog
+    /// of 4 moved one job in ten between the workers in uring-bench, 2 workers, cached
+    /// 4 KiB reads at QD32, each to run with its frame in the other core's cache; and a
+    /// worker holding 15 tasks that took half of a peer's 17 would hold 23 against 9, and
+    /// the peer would take them back.)
     private func takePeerBacklog() -> UnownedJob? {
         let count = withExecutor { $0.workerCount }
         if count < 2 { return nil }
-        let held = parker.operationsInFlight
-        for position in 0..<count where position != index {
-            let job = withExecutor { executor in
-                executor.withPeer(position) { victim -> UnownedJob? in
-                    let queued = victim.queue.count
-                    guard queued >= SchedulerTuning.balanceThreshold, queued > held + 1 else { return nil }
-                    return steal(from: victim, atMost: max(1, (queued - held) / 2))
-                }
+        let completed = parker.operationsCompleted
+        let held = completed &- completedWhenLastDry
+        completedWhenLastDry = completed
+        let start = random.next(below: count)
+        for offset in 0..<count {
+            let position = (start + offset) % count
+            if position == index { continue }
+            let queued = withExecutor { executor in executor.withPeer(position) { $0.queue.count } }
+            guard let limit = Self.backlogToTake(queued: queued, held: held) else { continue }
+            guard becomeSearcher() else { return nil }
+            return withExecutor { executor in
+                executor.withPeer(position) { victim in take(from: victim, atMost: limit) }
             }
-            if let job { return job }
         }
         return nil
+    }
+
+    /// How many of a peer's `queued` jobs to take before polling, for a worker whose polls
+    /// handed back `held` since its queue last ran dry (see `takePeerBacklog`); nil: none.
+    static func backlogToTake(queued: Int, held: Int) -> Int? {
+        guard queued >= SchedulerTuning.balanceThreshold, queued > held + 1 else { return nil }
+        return max(1, (queued - held) / 2)
     }
 
     // MARK: Searching
@@ -427,13 +445,6 @@ final class Worker: @unchecked Sendable {
             if let job { return job }
         }
         return popInjectionBatch()
-    }
-
-    /// Up to `limit` jobs of `victim`'s queue (see `takePeerBacklog`); nil when there are
-    /// searchers enough or another stealer got there first.
-    private func steal(from victim: Worker, atMost limit: Int) -> UnownedJob? {
-        guard becomeSearcher() else { return nil }
-        return take(from: victim, atMost: limit)
     }
 
     /// Whether this worker is (now) a searcher; false when enough workers already search.
