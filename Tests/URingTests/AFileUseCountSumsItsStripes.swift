@@ -55,13 +55,16 @@ struct AFileUseCountSumsItsStripes {
         for round in 0..<20 {
             let uses = FileUseCount(stripeCount: 4)
             let state = RaceState()
-            let threads = 4
+            let threads = 3
             // Threads of their own: spinning blocks on Dispatch's global queue would take
             // the threads its timers (Task.sleep, the watchdog) need on a 2-core machine.
+            // Each makes a bounded number of calls: racers that ran until close() would
+            // spin for as long as the closing task waits for a thread, which in a full
+            // parallel test run under ThreadSanitizer starved everything else for minutes.
             let racers = try (0..<threads).map { thread in
                 try JoinableThread {
                     var stripe = thread
-                    while true {
+                    for _ in 0..<20_000 {
                         stripe = stripe &* 1_103_515_245 &+ 12_345
                         guard uses.begin(onStripe: stripe >> 8) else { break }
                         if state.hasCloseReturned {
@@ -74,7 +77,7 @@ struct AFileUseCountSumsItsStripes {
                     }
                 }
             }
-            try await Task.sleep(for: .milliseconds(2))
+            try await Task.sleep(for: .milliseconds(1))
             let first = try await withWatchdog(.seconds(60), "close() racing calls (round \(round))") {
                 await uses.close()
             }
