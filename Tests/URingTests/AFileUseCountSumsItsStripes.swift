@@ -1,6 +1,7 @@
 // A File's use count is striped per CPU (FileUseCount): a call may begin on one stripe
 // and end on another, so close() must wait on the sum, never on one stripe.
 
+import Dispatch
 import Synchronization
 import Testing
 @testable import URing
@@ -52,19 +53,24 @@ struct AFileUseCountSumsItsStripes {
 
     @Test("threads racing calls on random stripes with close(): close() returns only with none in flight")
     func racingCallsAndClose() async throws {
-        for round in 0..<20 {
+        for round in 0..<30 {
             let uses = FileUseCount(stripeCount: 4)
             let state = RaceState()
             let threads = 3
             // Threads of their own: spinning blocks on Dispatch's global queue would take
             // the threads its timers (Task.sleep, the watchdog) need on a 2-core machine.
-            // Each makes a bounded number of calls: racers that ran until close() would
-            // spin for as long as the closing task waits for a thread, which in a full
-            // parallel test run under ThreadSanitizer starved everything else for minutes.
+            // Each makes a bounded number of calls, and this task waits for them by
+            // polling, never by a blocking join: racers that ran until close(), or a join
+            // that held one of the two cooperative threads while they ran, starved the
+            // parallel test run under ThreadSanitizer for minutes.
+            state.running.store(threads, ordering: .sequentiallyConsistent)
+            let go = DispatchSemaphore(value: 0)
             let racers = try (0..<threads).map { thread in
                 try JoinableThread {
+                    defer { state.running.subtract(1, ordering: .sequentiallyConsistent) }
+                    go.wait()
                     var stripe = thread
-                    for _ in 0..<20_000 {
+                    for _ in 0..<2_000 {
                         stripe = stripe &* 1_103_515_245 &+ 12_345
                         guard uses.begin(onStripe: stripe >> 8) else { break }
                         if state.hasCloseReturned {
@@ -77,13 +83,19 @@ struct AFileUseCountSumsItsStripes {
                     }
                 }
             }
-            try await Task.sleep(for: .milliseconds(1))
+            // Close while they run: they start together, and close() follows at once.
+            for _ in 0..<threads { go.signal() }
             let first = try await withWatchdog(.seconds(60), "close() racing calls (round \(round))") {
                 await uses.close()
             }
             let stillInFlight = state.inFlight.load(ordering: .sequentiallyConsistent)
             state.closeReturned.store(true, ordering: .sequentiallyConsistent)
-            for racer in racers { racer.join() }
+            _ = try await withWatchdog(.seconds(60), "the racing threads ending (round \(round))") {
+                while state.running.load(ordering: .sequentiallyConsistent) > 0 {
+                    try await Task.sleep(for: .milliseconds(1))
+                }
+            }
+            for racer in racers { racer.join() }  // they have returned: this only reaps them
             #expect(first == true)
             #expect(stillInFlight == 0, "close() returned with \(stillInFlight) call(s) in flight (round \(round))")
             #expect(state.afterClose.load(ordering: .relaxed) == 0, "a call began after close() returned (round \(round))")
@@ -96,6 +108,7 @@ private final class RaceState: Sendable {
     let inFlight = Atomic<Int>(0)
     let afterClose = Atomic<Int>(0)
     let closeReturned = Atomic<Bool>(false)
+    let running = Atomic<Int>(0)
 
     var hasCloseReturned: Bool { closeReturned.load(ordering: .sequentiallyConsistent) }
 }
