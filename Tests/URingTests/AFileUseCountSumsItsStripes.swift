@@ -7,35 +7,42 @@ import Testing
 @testable import URing
 @testable import URingExecutor
 
-@Suite("A file's striped use count")
+// The tasks here run on a runtime's executor, like the rest of this target's tests: on the
+// global cooperative pool (two threads on 2 cores) they waited minutes for a thread in
+// the parallel run under ThreadSanitizer, and their 60 s watchdogs fired.
+@Suite("A file's striped use count", .requiresIOURing)
 struct AFileUseCountSumsItsStripes {
     @Test("close() waits for a call that began on one stripe and is still in flight after another ended elsewhere")
     func closeWaitsForTheSum() async throws {
-        let uses = FileUseCount(stripeCount: 4)
-        #expect(uses.stripeCount == 4)
-        #expect(uses.begin(onStripe: 0))
-        #expect(uses.begin(onStripe: 0))
-        uses.end(onStripe: 1)  // stripe 0 reads 2, stripe 1 reads -1: one call in flight
-        let state = RaceState()
-        let closer = Task {
-            let first = await uses.close()
-            state.closeReturned.store(true, ordering: .sequentiallyConsistent)
-            return first
+        try await withRuntime { runtime in
+            let uses = FileUseCount(stripeCount: 4)
+            #expect(uses.stripeCount == 4)
+            #expect(uses.begin(onStripe: 0))
+            #expect(uses.begin(onStripe: 0))
+            uses.end(onStripe: 1)  // stripe 0 reads 2, stripe 1 reads -1: one call in flight
+            let state = RaceState()
+            let closer = Task(executorPreference: runtime.executor) {
+                let first = await uses.close()
+                state.closeReturned.store(true, ordering: .sequentiallyConsistent)
+                return first
+            }
+            // Wait for close() to mark the file closed (however late a loaded machine runs
+            // it), then give it time to return if it wrongly would.
+            _ = try await withWatchdog(.seconds(60), "close() marks the file closed", executor: runtime.executor) {
+                while !uses.isClosed { try await Task.sleep(for: .milliseconds(1)) }
+            }
+            try await Task.sleep(for: .milliseconds(20))
+            #expect(!state.hasCloseReturned, "close() returned with a call in flight")
+            #expect(!uses.begin(onStripe: 2), "a call began on a closing file")
+            #expect(!state.hasCloseReturned)
+            uses.end(onStripe: 3)
+            let first = try await withWatchdog(.seconds(60), "close() after the last call ended", executor: runtime.executor) {
+                await closer.value
+            }
+            #expect(first == true)
+            #expect(state.hasCloseReturned)
+            #expect(await uses.close() == false, "a second close() must report the file already closed")
         }
-        // Wait for close() to mark the file closed (however late a loaded machine runs it),
-        // then give it time to return if it wrongly would.
-        _ = try await withWatchdog(.seconds(60), "close() marks the file closed") {
-            while !uses.isClosed { try await Task.sleep(for: .milliseconds(1)) }
-        }
-        try await Task.sleep(for: .milliseconds(20))
-        #expect(!state.hasCloseReturned, "close() returned with a call in flight")
-        #expect(!uses.begin(onStripe: 2), "a call began on a closing file")
-        #expect(!state.hasCloseReturned)
-        uses.end(onStripe: 3)
-        let first = try await withWatchdog(.seconds(60), "close() after the last call ended") { await closer.value }
-        #expect(first == true)
-        #expect(state.hasCloseReturned)
-        #expect(await uses.close() == false, "a second close() must report the file already closed")
     }
 
     @Test("close() returns at once when the calls that moved between stripes have all ended")
@@ -46,13 +53,21 @@ struct AFileUseCountSumsItsStripes {
             #expect(uses.begin(onStripe: 0))
             uses.end(onStripe: 1)
         }
-        let first = try await withWatchdog(.seconds(60), "close() of an idle file") { await uses.close() }
-        #expect(first == true)
-        #expect(uses.isClosed)
+        try await withRuntime { runtime in
+            let first = try await withWatchdog(.seconds(60), "close() of an idle file", executor: runtime.executor) {
+                await uses.close()
+            }
+            #expect(first == true)
+            #expect(uses.isClosed)
+        }
     }
 
     @Test("threads racing calls on random stripes with close(): close() returns only with none in flight")
     func racingCallsAndClose() async throws {
+        try await withRuntime { runtime in try await Self.race(on: runtime.executor) }
+    }
+
+    private static func race(on executor: URingExecutor) async throws {
         for round in 0..<30 {
             let uses = FileUseCount(stripeCount: 4)
             let state = RaceState()
@@ -85,12 +100,12 @@ struct AFileUseCountSumsItsStripes {
             }
             // Close while they run: they start together, and close() follows at once.
             for _ in 0..<threads { go.signal() }
-            let first = try await withWatchdog(.seconds(60), "close() racing calls (round \(round))") {
+            let first = try await withWatchdog(.seconds(60), "close() racing calls (round \(round))", executor: executor) {
                 await uses.close()
             }
             let stillInFlight = state.inFlight.load(ordering: .sequentiallyConsistent)
             state.closeReturned.store(true, ordering: .sequentiallyConsistent)
-            _ = try await withWatchdog(.seconds(60), "the racing threads ending (round \(round))") {
+            _ = try await withWatchdog(.seconds(60), "the racing threads ending (round \(round))", executor: executor) {
                 while state.running.load(ordering: .sequentiallyConsistent) > 0 {
                     try await Task.sleep(for: .milliseconds(1))
                 }
