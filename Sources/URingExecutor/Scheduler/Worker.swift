@@ -12,10 +12,10 @@
 //      (or simply runs, if the queue is empty);
 //   3. the local queue;
 //   4. a batch from the injection queue;
-//   5. before polling, part of a peer's queue when it holds more than this worker's polls
-//      handed back since its queue last ran dry (`takePeerBacklog`); then, after a `parker.poll()`: stealing half
-//      of a random victim's queue (if fewer than half the workers search), then the
-//      injection queue again;
+//   5. before polling, part of a peer's queue when it holds more than this worker's
+//      polls handed back since its queue last ran dry (`takePeerBacklog`); then, after a
+//      `parker.poll()`: stealing half of a random victim's queue (if fewer than half the
+//      workers search), then the injection queue again;
 //   6. otherwise park: check-store-recheck through IdleWorkers, so no wake-up is lost.
 // Every `pollInterval` ticks the worker also polls its parker and fires due timers.
 //
@@ -397,30 +397,24 @@ final class Worker: @unchecked Sendable {
     /// Takes part of a peer's queue before polling, when the peer has at least
     /// `balanceThreshold` jobs queued and more than this worker's polls handed back since
     /// its queue last ran dry (`Parker.operationsCompleted`: about the tasks it keeps
-    /// busy) plus one: about half the difference, so the two end up holding about as many tasks and neither has
-    /// reason to take them back. An even split then stays put. (Taking half of any backlog
-    /// of 4 moved one job in ten between the workers in uring-bench, 2 workers, cached
-    /// 4 KiB reads at QD32, each to run with its frame in the other core's cache; and a
-    /// worker holding 15 tasks that took half of a peer's 17 would hold 23 against 9, and
-    /// the peer would take them back.)
+    /// busy) plus one: about half the difference, so the two end up holding about as
+    /// many tasks and neither has reason to take them back. An even split then stays put.
+    /// (Taking half of any backlog of 4 moved one job in ten between the workers in
+    /// uring-bench, 2 workers, cached 4 KiB reads at QD32, each to run with its frame in
+    /// the other core's cache; and a worker holding 15 tasks that took half of a peer's 17
+    /// would hold 23 against 9, and the peer would take them back.)
     private func takePeerBacklog() -> UnownedJob? {
-        let count = withExecutor { $0.workerCount }
-        if count < 2 { return nil }
+        if !hasPeers { return nil }
         let completed = parker.operationsCompleted
         let held = completed &- completedWhenLastDry
         completedWhenLastDry = completed
-        let start = random.next(below: count)
-        for offset in 0..<count {
-            let position = (start + offset) % count
-            if position == index { continue }
-            let queued = withExecutor { executor in executor.withPeer(position) { $0.queue.count } }
-            guard let limit = Self.backlogToTake(queued: queued, held: held) else { continue }
-            guard becomeSearcher() else { return nil }
-            return withExecutor { executor in
-                executor.withPeer(position) { victim in take(from: victim, atMost: limit) }
-            }
+        // Outer nil: no peer's backlog is large enough; else what the take from the first
+        // such peer gave (nil when there are searchers enough or a stealer came first).
+        let taken: UnownedJob?? = firstFromPeers { victim in
+            guard let limit = Self.backlogToTake(queued: victim.queue.count, held: held) else { return nil }
+            return .some(becomeSearcher() ? take(from: victim, atMost: limit) : nil)
         }
-        return nil
+        return taken ?? nil
     }
 
     /// How many of a peer's `queued` jobs to take before polling, for a worker whose polls
@@ -434,17 +428,20 @@ final class Worker: @unchecked Sendable {
 
     private func steal() -> UnownedJob? {
         guard becomeSearcher() else { return nil }
+        return firstFromPeers { take(from: $0, atMost: .max) } ?? popInjectionBatch()
+    }
+
+    /// Calls `body` with each other worker, unretained (`URingExecutor.peers`), starting
+    /// from a random one, until it returns non-nil; returns that.
+    private func firstFromPeers<Result>(_ body: (Worker) -> Result?) -> Result? {
         let count = withExecutor { $0.workerCount }
         let start = random.next(below: count)
         for offset in 0..<count {
             let position = (start + offset) % count
             if position == index { continue }
-            let job = withExecutor { executor in
-                executor.withPeer(position) { victim in take(from: victim, atMost: .max) }
-            }
-            if let job { return job }
+            if let result = withExecutor({ $0.withPeer(position, body) }) { return result }
         }
-        return popInjectionBatch()
+        return nil
     }
 
     /// Whether this worker is (now) a searcher; false when enough workers already search.
