@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import URingExecutor
@@ -33,6 +34,43 @@ struct WorkStealingSpreadsWork {
         #expect(executor.metrics.stolenJobs >= executor.metrics.steals)
     }
 
+    /// `backlogTakeDeclined`: each worker's polls claim a million completions since its
+    /// queue last ran dry, so it never takes a peer's backlog before polling
+    /// (`Worker.backlogToTake`) and only the search after the poll (`steal()`) moves work.
+    @Test("an idle worker takes short tasks queued on its peer, without the stuck-work watcher",
+          arguments: [false, true])
+    func idleWorkerTakesShortTasks(backlogTakeDeclined: Bool) async throws {
+        let executor = try URingExecutor(workers: 2, queueCapacity: 256) { _ in
+            backlogTakeDeclined ? ManyCompletionsParker() as any Parker : ConditionParker()
+        }
+        defer { executor.shutdown() }
+        let before = executor.metrics
+        let workersUsed = Locked<[Int: Int]>([:])
+        _ = try await withWatchdog(seconds: 60, on: executor) {
+            await withTaskGroup(of: Void.self) { group in
+                // 200 tasks queued on this worker (fewer than the queue holds, so none goes
+                // to the injection queue), each returning within about 50 us: the worker
+                // starts a new job far more often than the watcher looks (1 ms), so the
+                // watcher never finds it stuck. Only a peer's steal (or backlog take) moves
+                // work to the other worker.
+                for _ in 0..<200 {
+                    group.addTask {
+                        let index = URingExecutor.currentWorkerIndex ?? -1
+                        workersUsed.withLock { $0[index, default: 0] += 1 }
+                        let end = ContinuousClock.now + .microseconds(50)
+                        while ContinuousClock.now < end {}
+                    }
+                }
+            }
+        }
+        let after = executor.metrics
+        let counts = workersUsed.value
+        #expect(Set(counts.keys) == [0, 1], "tasks run per worker: \(counts)")
+        let balancingMoves = (after.stolenJobs - before.stolenJobs) - (after.rescuedJobs - before.rescuedJobs)
+        #expect(balancingMoves > 0,
+                "stolen \(after.stolenJobs - before.stolenJobs), rescued \(after.rescuedJobs - before.rescuedJobs)")
+    }
+
     @Test("URingExecutor.current names the executor and the worker index, and is nil elsewhere")
     func currentWorkerIdentity() async throws {
         let executor = try URingExecutor(workers: 2)
@@ -46,4 +84,15 @@ struct WorkStealingSpreadsWork {
         }
         #expect(identity == true)
     }
+}
+
+/// A condition parker whose every poll claims a million more completed operations.
+private final class ManyCompletionsParker: Parker {
+    private let parker = ConditionParker()
+    private let completed = Atomic<Int>(0)
+
+    func park(deadline: ContinuousClock.Instant?) { parker.park(deadline: deadline) }
+    func poll() { parker.poll() }
+    func unpark() { parker.unpark() }
+    var operationsCompleted: Int { completed.add(1_000_000, ordering: .relaxed).newValue }
 }

@@ -14,6 +14,10 @@ public struct ExecutorMetrics: Sendable, Equatable {
     public var steals: UInt64 = 0
     /// Jobs moved by those steals.
     public var stolenJobs: UInt64 = 0
+    /// The part of `stolenJobs` that the stuck-work watcher took from a worker whose job
+    /// had not returned for a look interval (a job that blocks or spins); the rest were
+    /// taken by idle workers to even out the load.
+    public var rescuedJobs: UInt64 = 0
     /// Times a worker went to sleep in its parker.
     public var parks: UInt64 = 0
     /// Wake-ups sent to sleeping workers because work appeared.

@@ -22,10 +22,12 @@ extension Worker {
             if let (job, moved) = peer.queue.steal(into: queue) {
                 counters.steals.bump()
                 counters.stolenJobs.bump(by: UInt64(moved))
+                counters.rescuedJobs.bump(by: UInt64(moved))
                 pushBack(job)
             }
             if let job = peer.takeLIFO() {
                 counters.stolenJobs.bump()
+                counters.rescuedJobs.bump()
                 pushBack(job)
             }
         }
