@@ -46,28 +46,37 @@ struct WorkStealingSpreadsWork {
         defer { executor.shutdown() }
         let before = executor.metrics
         let workersUsed = Locked<[Int: Int]>([:])
-        _ = try await withWatchdog(seconds: 60, on: executor) {
-            await withTaskGroup(of: Void.self) { group in
-                // 200 tasks queued on this worker (fewer than the queue holds, so none goes
-                // to the injection queue), each returning within about 50 us: the worker
-                // starts a new job far more often than the watcher looks (1 ms), so the
-                // watcher never finds it stuck. Only a peer's steal (or backlog take) moves
-                // work to the other worker.
-                for _ in 0..<200 {
-                    group.addTask {
-                        let index = URingExecutor.currentWorkerIndex ?? -1
-                        workersUsed.withLock { $0[index, default: 0] += 1 }
-                        let end = ContinuousClock.now + .microseconds(50)
-                        while ContinuousClock.now < end {}
+        func balancingMoves() -> UInt64 {
+            let now = executor.metrics
+            return (now.stolenJobs - before.stolenJobs) - (now.rescuedJobs - before.rescuedJobs)
+        }
+        // Rounds until the other worker has taken some: on a loaded machine its thread may
+        // not get a CPU within one round. With no peer look it never does, in any round.
+        for _ in 0..<20 {
+            _ = try await withWatchdog(seconds: 60, on: executor) {
+                await withTaskGroup(of: Void.self) { group in
+                    // 200 tasks queued on this worker (fewer than the queue holds, so none
+                    // goes to the injection queue), each returning within about 50 us: far
+                    // more often than the stuck-work watcher looks (1 ms). The watcher may
+                    // still take some while the spawning job runs; those count apart
+                    // (`rescuedJobs`), so what is left was moved by a peer's steal or
+                    // backlog take.
+                    for _ in 0..<200 {
+                        group.addTask {
+                            let index = URingExecutor.currentWorkerIndex ?? -1
+                            workersUsed.withLock { $0[index, default: 0] += 1 }
+                            let end = ContinuousClock.now + .microseconds(50)
+                            while ContinuousClock.now < end {}
+                        }
                     }
                 }
             }
+            if balancingMoves() > 0 { break }
         }
         let after = executor.metrics
         let counts = workersUsed.value
         #expect(Set(counts.keys) == [0, 1], "tasks run per worker: \(counts)")
-        let balancingMoves = (after.stolenJobs - before.stolenJobs) - (after.rescuedJobs - before.rescuedJobs)
-        #expect(balancingMoves > 0,
+        #expect(balancingMoves() > 0,
                 "stolen \(after.stolenJobs - before.stolenJobs), rescued \(after.rescuedJobs - before.rescuedJobs)")
     }
 
