@@ -113,6 +113,8 @@ final class Worker: @unchecked Sendable {
     private var lastYield: UInt64 = 0
     /// `parker.operationsCompleted` when the queue last ran dry (`takePeerBacklog`).
     private var completedWhenLastDry = 0
+    /// `counters.polls` when `takePeerBacklog` last took jobs (`.max`: never).
+    private var pollsWhenTaken = UInt64.max
     #else
     @exclusivity(unchecked) private var lifoStreak = 0
     @exclusivity(unchecked) private var tick: UInt32 = 0
@@ -124,6 +126,8 @@ final class Worker: @unchecked Sendable {
     @exclusivity(unchecked) private var lastYield: UInt64 = 0
     /// `parker.operationsCompleted` when the queue last ran dry (`takePeerBacklog`).
     @exclusivity(unchecked) private var completedWhenLastDry = 0
+    /// `counters.polls` when `takePeerBacklog` last took jobs (`.max`: never).
+    @exclusivity(unchecked) private var pollsWhenTaken = UInt64.max
     #endif
     /// Watcher's view of each peer's `jobsRun` at its previous look.
     var watchedJobCounts: [UInt64] = []
@@ -405,6 +409,11 @@ final class Worker: @unchecked Sendable {
     /// would hold 23 against 9, and the peer would take them back.)
     private func takePeerBacklog() -> UnownedJob? {
         if !hasPeers { return nil }
+        // Jobs taken at the previous look have not been through this worker's ring yet,
+        // so `held` would leave them out and a second take overshoot: look again once
+        // this worker has polled (then `held` counts them, from the previous look on).
+        let polls = counters.polls.load(ordering: .relaxed)
+        if polls == pollsWhenTaken { return nil }
         let completed = parker.operationsCompleted
         let held = completed &- completedWhenLastDry
         completedWhenLastDry = completed
@@ -414,7 +423,9 @@ final class Worker: @unchecked Sendable {
             guard let limit = Self.backlogToTake(queued: victim.queue.count, held: held) else { return nil }
             return .some(becomeSearcher() ? take(from: victim, atMost: limit) : nil)
         }
-        return taken ?? nil
+        guard let job = taken ?? nil else { return nil }
+        pollsWhenTaken = polls
+        return job
     }
 
     /// How many of a peer's `queued` jobs to take before polling, for a worker whose polls
