@@ -22,10 +22,17 @@ struct AnUnevenSplitOfIOBoundTasksEvensOut {
             parkers.withLock { $0[index] = parker }
             return parker
         }
-        defer { executor.shutdown() }
+        let stop = Locked<Bool>(false)
+        defer {
+            // Also after a watchdog timeout, when the tasks still loop: they stop at their
+            // next wait, and the waits left in the parkers after shutdown resume off the
+            // workers (ImmediateIOParker.wait), see `stop` and end.
+            stop.withLock { $0 = true }
+            executor.shutdown()
+            for parker in parkers.value.values { parker.poll() }
+        }
         let placement = Locked<[UnsafeContinuation<Void, Never>]>([])
         let lastWorker = Locked<[Int]>(Array(repeating: -1, count: tasks))
-        let stop = Locked<Bool>(false)
 
         let split = try await withWatchdog(seconds: 120, on: executor) { () -> [Int] in
             await withTaskGroup(of: Void.self) { group in
@@ -51,21 +58,23 @@ struct AnUnevenSplitOfIOBoundTasksEvensOut {
                 second.add(waiting[30...])
                 first.unpark()
                 second.unpark()
-                // Until the split is about even, or each worker has completed 1,000,000
-                // operations since the split (then it stayed uneven). Not after a fixed
+                // Until the split is about even, or each worker has completed 200,000
+                // operations since the split, or 60 s have passed (then it stayed uneven). Not after a fixed
                 // count: in several runs of 40 the worker holding 2 tasks looked at its
                 // peer's queue 500 times in its first 1,000 operations and found it empty
                 // each time, though its peer's polls handed back 30 (the two threads took
                 // turns on one CPU, handing it over between batches, where each yields);
                 // the split evened out later, once they ran side by side.
                 let (firstStart, secondStart) = (first.operationsCompleted, second.operationsCompleted)
+                let giveUp = ContinuousClock.now + .seconds(60)
                 var split = [0, 0]
                 while true {
                     split = lastWorker.withLock { workers in (0..<2).map { index in workers.count { $0 == index } } }
                     if split.min()! >= 8 { break }
-                    if first.operationsCompleted - firstStart >= 1_000_000, second.operationsCompleted - secondStart >= 1_000_000 {
+                    if first.operationsCompleted - firstStart >= 200_000, second.operationsCompleted - secondStart >= 200_000 {
                         break
                     }
+                    if ContinuousClock.now >= giveUp { break }
                     try? await Task.sleep(for: .milliseconds(1))
                 }
                 stop.withLock { $0 = true }
@@ -74,7 +83,7 @@ struct AnUnevenSplitOfIOBoundTasksEvensOut {
         }
         let counts = try #require(split)
         // Left alone the split stays 30 / 2.
-        #expect(counts.min()! >= 8, "tasks per worker, 1,000,000 operations on each after the split: \(counts)")
+        #expect(counts.min()! >= 8, "tasks per worker when the wait for an even split ended: \(counts)")
     }
 }
 
@@ -85,11 +94,16 @@ private final class ImmediateIOParker: Parker {
     private let pending = Mutex<[UnsafeContinuation<Void, Never>]>([])
     private let completed = Atomic<Int>(0)
 
-    /// Waits for one operation of the parker of the worker running the caller.
+    /// Waits for one operation of the parker of the worker running the caller; off the
+    /// workers (after shutdown) it returns at once.
     static func wait() async {
         await withUnsafeContinuation { continuation in
-            // Runs on the worker thread that runs the task, before it suspends.
-            (URingExecutor.current!.parker as! ImmediateIOParker).add(CollectionOfOne(continuation))
+            // Runs on the thread that runs the task, before it suspends.
+            guard let parker = URingExecutor.current?.parker as? ImmediateIOParker else {
+                continuation.resume()
+                return
+            }
+            parker.add(CollectionOfOne(continuation))
         }
     }
 

@@ -34,9 +34,10 @@ struct WorkStealingSpreadsWork {
         #expect(executor.metrics.stolenJobs >= executor.metrics.steals)
     }
 
-    /// `backlogTakeDeclined`: each worker's polls claim a million completions since its
-    /// queue last ran dry, so it never takes a peer's backlog before polling
-    /// (`Worker.backlogToTake`) and only the search after the poll (`steal()`) moves work.
+    /// `backlogTakeDeclined`: each worker's parker claims a million more completions each
+    /// time the worker asks (once per look at its peers), so it never takes a peer's
+    /// backlog before polling (`Worker.backlogToTake`) and only the search after the poll
+    /// (`steal()`) moves work.
     @Test("an idle worker takes short tasks queued on its peer, without the stuck-work watcher",
           arguments: [false, true])
     func idleWorkerTakesShortTasks(backlogTakeDeclined: Bool) async throws {
@@ -48,12 +49,14 @@ struct WorkStealingSpreadsWork {
         let workersUsed = Locked<[Int: Int]>([:])
         func balancingMoves() -> UInt64 {
             let now = executor.metrics
-            return (now.stolenJobs - before.stolenJobs) - (now.rescuedJobs - before.rescuedJobs)
+            let stolen = now.stolenJobs - before.stolenJobs
+            let rescued = now.rescuedJobs - before.rescuedJobs
+            return stolen > rescued ? stolen - rescued : 0
         }
         // Rounds until the other worker has taken some: on a loaded machine its thread may
         // not get a CPU within one round. With no peer look it never does, in any round.
         for _ in 0..<20 {
-            _ = try await withWatchdog(seconds: 60, on: executor) {
+            let finished: Void? = try await withWatchdog(seconds: 60, on: executor) {
                 await withTaskGroup(of: Void.self) { group in
                     // 200 tasks queued on this worker (fewer than the queue holds, so none
                     // goes to the injection queue), each returning within about 50 us: far
@@ -71,6 +74,8 @@ struct WorkStealingSpreadsWork {
                     }
                 }
             }
+            // A round the watchdog gave up on has recorded its issue; stop there.
+            if finished == nil { break }
             if balancingMoves() > 0 { break }
         }
         let after = executor.metrics
@@ -95,7 +100,7 @@ struct WorkStealingSpreadsWork {
     }
 }
 
-/// A condition parker whose every poll claims a million more completed operations.
+/// A condition parker that claims a million more completed operations each time it is asked.
 private final class ManyCompletionsParker: Parker {
     private let parker = ConditionParker()
     private let completed = Atomic<Int>(0)

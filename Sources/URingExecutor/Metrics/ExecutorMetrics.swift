@@ -16,7 +16,8 @@ public struct ExecutorMetrics: Sendable, Equatable {
     public var stolenJobs: UInt64 = 0
     /// The part of `stolenJobs` that the stuck-work watcher took from a worker whose job
     /// had not returned for a look interval (a job that blocks or spins); the rest were
-    /// taken by idle workers to even out the load.
+    /// taken by idle workers to even out the load. (Each counter is read on its own: in a
+    /// snapshot taken while a worker steals, the two may be one steal apart.)
     public var rescuedJobs: UInt64 = 0
     /// Times a worker went to sleep in its parker.
     public var parks: UInt64 = 0

@@ -29,8 +29,10 @@ final class WorkerCounters: Sendable {
         metrics.lifoHits += lifoHits.load(ordering: .relaxed)
         metrics.yieldsRequeued += yieldsRequeued.load(ordering: .relaxed)
         metrics.steals += steals.load(ordering: .relaxed)
-        metrics.stolenJobs += stolenJobs.load(ordering: .relaxed)
+        // `rescuedJobs` first: the watcher bumps `stolenJobs` first, so a snapshot taken
+        // while it steals shows no more rescued jobs than stolen ones (on x86).
         metrics.rescuedJobs += rescuedJobs.load(ordering: .relaxed)
+        metrics.stolenJobs += stolenJobs.load(ordering: .relaxed)
         metrics.parks += parks.load(ordering: .relaxed)
         metrics.injectionPops += injectionPops.load(ordering: .relaxed)
         metrics.overflowedJobs += overflowedJobs.load(ordering: .relaxed)

@@ -3,8 +3,8 @@
 // this worker's queue, which ends its park. Runs on the watcher's thread, between parks.
 
 extension Worker {
-    /// The stuck-work watcher's look at its peers: work queued behind a job that has run
-    /// since the previous look is taken into this worker's queue (which ends its park).
+    /// The stuck-work watcher's look at its peers: work queued on a peer that has started
+    /// no job since the previous look is taken into this worker's queue (which ends its park).
     func lookForStuckWork() {
         let workers = executor.workers
         if watchedJobCounts.count != workers.count {

@@ -113,8 +113,8 @@ final class Worker: @unchecked Sendable {
     private var lastYield: UInt64 = 0
     /// `parker.operationsCompleted` when the queue last ran dry (`takePeerBacklog`).
     private var completedWhenLastDry = 0
-    /// `counters.polls` when `takePeerBacklog` last took jobs (`.max`: never).
-    private var pollsWhenTaken = UInt64.max
+    /// `counters.polls + counters.parks` when `takePeerBacklog` last took jobs (`.max`: never).
+    private var ringVisitsWhenTaken = UInt64.max
     #else
     @exclusivity(unchecked) private var lifoStreak = 0
     @exclusivity(unchecked) private var tick: UInt32 = 0
@@ -126,8 +126,8 @@ final class Worker: @unchecked Sendable {
     @exclusivity(unchecked) private var lastYield: UInt64 = 0
     /// `parker.operationsCompleted` when the queue last ran dry (`takePeerBacklog`).
     @exclusivity(unchecked) private var completedWhenLastDry = 0
-    /// `counters.polls` when `takePeerBacklog` last took jobs (`.max`: never).
-    @exclusivity(unchecked) private var pollsWhenTaken = UInt64.max
+    /// `counters.polls + counters.parks` when `takePeerBacklog` last took jobs (`.max`: never).
+    @exclusivity(unchecked) private var ringVisitsWhenTaken = UInt64.max
     #endif
     /// Watcher's view of each peer's `jobsRun` at its previous look.
     var watchedJobCounts: [UInt64] = []
@@ -411,9 +411,10 @@ final class Worker: @unchecked Sendable {
         if !hasPeers { return nil }
         // Jobs taken at the previous look have not been through this worker's ring yet,
         // so `held` would leave them out and a second take overshoot: look again once
-        // this worker has polled (then `held` counts them, from the previous look on).
-        let polls = counters.polls.load(ordering: .relaxed)
-        if polls == pollsWhenTaken { return nil }
+        // this worker has polled or parked (both visit the ring; then `held` counts them,
+        // from the previous look on).
+        let ringVisits = counters.polls.load(ordering: .relaxed) &+ counters.parks.load(ordering: .relaxed)
+        if ringVisits == ringVisitsWhenTaken { return nil }
         let completed = parker.operationsCompleted
         let held = completed &- completedWhenLastDry
         completedWhenLastDry = completed
@@ -424,7 +425,7 @@ final class Worker: @unchecked Sendable {
             return .some(becomeSearcher() ? take(from: victim, atMost: limit) : nil)
         }
         guard let job = taken ?? nil else { return nil }
-        pollsWhenTaken = polls
+        ringVisitsWhenTaken = ringVisits
         return job
     }
 
