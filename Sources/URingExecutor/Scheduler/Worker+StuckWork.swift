@@ -19,12 +19,7 @@ extension Worker {
             peersWithWork += 1
             // The peer has started no job since the last look: what it holds is stuck.
             guard started == watchedJobCounts[position] else { continue }
-            if let (job, moved) = peer.queue.steal(into: queue) {
-                counters.steals.bump()
-                counters.stolenJobs.bump(by: UInt64(moved))
-                counters.rescuedJobs.bump(by: UInt64(moved))
-                pushBack(job)
-            }
+            if let job = take(from: peer, atMost: .max, rescue: true) { pushBack(job) }
             if let job = peer.takeLIFO() {
                 counters.stolenJobs.bump()
                 counters.rescuedJobs.bump()

@@ -462,10 +462,14 @@ final class Worker: @unchecked Sendable {
         return isSearching
     }
 
-    private func take(from victim: Worker, atMost limit: Int) -> UnownedJob? {
+    /// Moves up to `limit` of `victim`'s queued jobs into this worker's queue and returns one
+    /// of them, counted as a steal; `rescue`: the stuck-work watcher's take, also counted
+    /// in `rescuedJobs`.
+    func take(from victim: Worker, atMost limit: Int, rescue: Bool = false) -> UnownedJob? {
         guard let (job, moved) = victim.queue.steal(into: queue, atMost: limit) else { return nil }
         counters.steals.bump()
         counters.stolenJobs.bump(by: UInt64(moved))
+        if rescue { counters.rescuedJobs.bump(by: UInt64(moved)) }
         return job
     }
 
