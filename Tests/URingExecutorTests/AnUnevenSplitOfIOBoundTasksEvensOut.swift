@@ -59,12 +59,13 @@ struct AnUnevenSplitOfIOBoundTasksEvensOut {
                 first.unpark()
                 second.unpark()
                 // Until the split is about even, or each worker has completed 200,000
-                // operations since the split, or 60 s have passed (then it stayed uneven). Not after a fixed
-                // count: in several runs of 40 the worker holding 2 tasks looked at its
-                // peer's queue 500 times in its first 1,000 operations and found it empty
-                // each time, though its peer's polls handed back 30 (the two threads took
-                // turns on one CPU, handing it over between batches, where each yields);
-                // the split evened out later, once they ran side by side.
+                // operations since the split, or 60 s have passed (then it stayed
+                // uneven). Not after a fixed count: in several runs of 40 the worker
+                // holding 2 tasks looked at its peer's queue 500 times in its first 1,000
+                // operations and found it empty each time, though its peer's polls handed
+                // back 30 (the two threads took turns on one CPU, handing it over between
+                // batches, where each yields); the split evened out later, once they ran
+                // side by side.
                 let (firstStart, secondStart) = (first.operationsCompleted, second.operationsCompleted)
                 let giveUp = ContinuousClock.now + .seconds(60)
                 var split = [0, 0]
