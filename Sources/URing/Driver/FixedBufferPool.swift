@@ -91,16 +91,15 @@ public final class FixedBufferPool: Sendable {
     private let ringsRegistered = Atomic<Int>(0)
     private let refusal = ThreadLock<Errno?>(nil)
 
-    /// Maps the buffers (zeroed, page-aligned). The runtime makes the pool before its
-    /// workers start; each worker's ring registers it.
+    /// Maps the buffers (zeroed, the first on a huge-page boundary). The runtime makes the
+    /// pool before its workers start; each worker's ring registers it.
     init(_ configuration: FixedBufferConfiguration, rings: Int) throws(Errno) {
         count = configuration.count
         bufferSize = configuration.bufferSize
         self.rings = rings
-        // Safety: a fresh anonymous mapping, checked before any use.
-        guard let mapping = mmap(nil, count * bufferSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-            mapping != MAP_FAILED
-        else { throw Errno(rawValue: errno) }
+        // Safety: a fresh anonymous mapping, on a huge-page boundary and advised for huge
+        // pages (physically contiguous buffers: see HugePageMemory), unmapped in deinit.
+        let mapping = try HugePageMemory.map(byteCount: count * bufferSize)
         region = FixedBufferRegion(start: UInt(bitPattern: mapping), bufferSize: bufferSize, count: count)
         // Handed out from the end: buffer 0 first.
         free = ThreadLock(Array((0..<count).reversed()))
@@ -110,7 +109,7 @@ public final class FixedBufferPool: Sendable {
     /// when no driver (hence no ring registration) and no leased buffer remains.
     private var base: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: region.start)! }
 
-    deinit { munmap(base, count * bufferSize) }
+    deinit { HugePageMemory.unmap(base, byteCount: count * bufferSize) }
 
     /// Leases a free buffer; nil when every buffer is leased. The buffer returns to the
     /// pool when the `FixedBuffer` is released.

@@ -24,15 +24,28 @@ let directFlag: Int32 = 0o400000
 let directFlag: Int32 = 0o40000
 #endif
 
-/// Heap memory aligned for O_DIRECT I/O, freed when the buffer is released.
+/// Memory aligned for O_DIRECT I/O, freed when the buffer is released.
 ///
 /// Pass `bytes` (or a slice of it that keeps the alignment) to `File.read(into:at:)` and
 /// `File.write(_:at:)`. Not Sendable: like any buffer, one task writes it at a time.
+///
+/// A buffer of a huge page (2 MiB on x86-64 and most arm64 kernels) or more starts on a
+/// huge-page boundary and is advised for transparent huge pages, so each 2 MiB of it can
+/// be one physically contiguous page. For O_DIRECT transfers larger than 4 KiB that
+/// matters: a transfer into scattered pages reaches the device as one segment per page.
+/// On a virtio disk, 128 KiB reads at queue depth 8 went from 12-13K to 23-24K per second
+/// with huge pages. So give concurrent transfers slices of one buffer of at least 2 MiB
+/// (each slice on a multiple of its size, so none crosses a huge page) rather than a
+/// small buffer each. Smaller buffers come from the heap, as any allocation.
 public final class AlignedBuffer {
     /// The memory: `count` bytes starting at a multiple of `alignment`.
     public let bytes: UnsafeMutableRawBufferPointer
     /// The alignment of `bytes.baseAddress`.
     public let alignment: Int
+
+    /// The size from which a buffer starts on a huge-page boundary and is advised for
+    /// transparent huge pages (the kernel's THP size, 2 MiB on x86-64).
+    public static var hugePageSize: Int { HugePageMemory.pageSize }
 
     /// `byteCount` bytes aligned to `alignment` (a power of two, at least 512), zeroed.
     ///
@@ -46,15 +59,33 @@ public final class AlignedBuffer {
             throw URingError.invalidArgument("an aligned buffer's alignment must be a power of two of at least 512, got \(alignment)")
         }
         guard byteCount <= IOBuffer.physicalMemory else { throw Errno.noMemory }
+        if byteCount >= HugePageMemory.pageSize, alignment <= HugePageMemory.pageSize {
+            // Safety: a mapping this object owns until deinit unmaps it; zeroed by the kernel.
+            let pointer = try HugePageMemory.map(byteCount: byteCount)
+            bytes = UnsafeMutableRawBufferPointer(start: pointer, count: byteCount)
+            self.alignment = alignment
+            isMapped = true
+            return
+        }
         var pointer: UnsafeMutableRawPointer?
         // Safety: posix_memalign hands out memory this object owns until deinit frees it.
         guard posix_memalign(&pointer, alignment, max(byteCount, 1)) == 0, let pointer else { throw Errno.noMemory }
         pointer.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
         bytes = UnsafeMutableRawBufferPointer(start: pointer, count: byteCount)
         self.alignment = alignment
+        isMapped = false
     }
 
-    deinit { free(bytes.baseAddress) }
+    /// Whether `bytes` is a huge-page-aligned mapping (unmapped in deinit) or heap memory.
+    private let isMapped: Bool
+
+    deinit {
+        if isMapped {
+            HugePageMemory.unmap(bytes.baseAddress!, byteCount: bytes.count)
+        } else {
+            free(bytes.baseAddress)
+        }
+    }
 }
 
 /// What O_DIRECT needs of every call: the smallest logical block size any device has.

@@ -170,7 +170,7 @@ struct IOURingAccess: Sendable, Equatable {
 }
 
 /// Reads a small text file with plain syscalls (setup failures happen before any ring exists).
-private func readSmallFile(_ path: FilePath, limit: Int = 64) throws -> String {
+func readSmallFile(_ path: FilePath, limit: Int = 64) throws -> String {
     let fd = try FileDescriptor.open(path, .readOnly)
     defer { try? fd.close() }
     var bytes = [UInt8](repeating: 0, count: limit)
