@@ -1,7 +1,7 @@
 // The swift-uring engines' workload, through the public API only: open a File (with
 // `.direct` for O_DIRECT), start `iodepth` tasks in a task group, each awaiting
-// `File.read(into:at:)` (or `write`) in a loop on its own `AlignedBuffer` until the deadline. Each op is timed from the end of
-// the previous one (one clock read per op). Runs on whatever executor the caller's task
+// `File.read(into:at:)` (or `write`) in a loop on its own slice of one `AlignedBuffer` until
+// the deadline. Each op is timed from the end of the previous one (one clock read per op). Runs on whatever executor the caller's task
 // is on: the default runtime (swift-uring) or a dedicated one (swift-uring-run).
 
 import Glibc
@@ -87,26 +87,34 @@ enum FileStreams {
             try registeredFiles.register(file)
         }
         let cursor = SequentialCursor()
+        // Without fixed buffers, every stream's buffer is a slice of one AlignedBuffer of
+        // at least a huge page, as AlignedBuffer's documentation advises for concurrent
+        // O_DIRECT transfers (physically contiguous memory; ring and raw do the same).
+        let region = fixedBuffers == nil ? try StreamBuffers(workload) : nil
         let measured = try await ConcurrentStreams.measure(workload) { index, deadline in
             try await runStream(
                 index, file: file, workload: workload, cursor: cursor, deadline: deadline, progress: progress,
-                fixedBuffers: fixedBuffers)
+                fixedBuffers: fixedBuffers, region: region)
         }
+        withExtendedLifetime(region) {}
         try await file.close()
         return measured
     }
 
     private static func runStream(
         _ stream: Int, file: File, workload: Workload, cursor: SequentialCursor, deadline: UInt64,
-        progress: Progress, fixedBuffers: FixedBufferPool?
+        progress: Progress, fixedBuffers: FixedBufferPool?, region: StreamBuffers?
     ) async throws -> (Int, LatencyRecorder) {
         let blockSize = workload.blockSize
-        // URing's own aligned buffer (4 KiB aligned: what O_DIRECT needs on any device),
-        // or one of the runtime's fixed buffers (page-aligned too); either is released with
-        // the closure below, after this stream's last read or write returned.
+        // This stream's slice of URing's aligned buffer (4 KiB aligned: what O_DIRECT
+        // needs on any device), or one of the runtime's fixed buffers (page-aligned too);
+        // either is released with the closure below, after this stream's last read or
+        // write returned.
         let aligned: AnyObject
         let bytes: UnsafeMutableRawBufferPointer
-        if let fixedBuffers {
+        if let region {
+            (aligned, bytes) = (region.buffer, region.slice(stream, blockSize: blockSize))
+        } else if let fixedBuffers {
             guard let fixed = fixedBuffers.take() else {
                 throw EngineFailure(description: "the runtime's \(fixedBuffers.count) fixed buffers are fewer than iodepth")
             }
@@ -115,8 +123,7 @@ enum FileStreams {
             }
             (aligned, bytes) = (fixed, UnsafeMutableRawBufferPointer(rebasing: fixed.bytes[..<blockSize]))
         } else {
-            let buffer = try AlignedBuffer(byteCount: blockSize)
-            (aligned, bytes) = (buffer, buffer.bytes)
+            throw EngineFailure(description: "a stream has neither a fixed buffer nor a slice of the streams' buffer")
         }
         bytes.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: stream) | 1)
         let isWrite = workload.pattern.isWrite
@@ -131,4 +138,25 @@ enum FileStreams {
             }
         }
     }
+}
+
+/// One AlignedBuffer for all of a run's streams, `iodepth × bs` rounded up to whole huge
+/// pages: the memory AlignedBuffer backs with transparent huge pages, so a block of up to
+/// 2 MiB is physically contiguous (one segment per transfer at the device).
+struct StreamBuffers: @unchecked Sendable {  // each stream touches only its own slice; the run keeps the buffer alive
+    let buffer: AlignedBuffer
+
+    init(_ workload: Workload) throws {
+        buffer = try AlignedBuffer(byteCount: streamRegionSize(depth: workload.ioDepth, blockSize: workload.blockSize))
+    }
+
+    func slice(_ stream: Int, blockSize: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: buffer.bytes[stream * blockSize..<(stream + 1) * blockSize])
+    }
+}
+
+/// `depth × blockSize` rounded up to a multiple of `AlignedBuffer.hugePageSize`.
+func streamRegionSize(depth: Int, blockSize: Int) -> Int {
+    let huge = AlignedBuffer.hugePageSize
+    return (depth * blockSize + huge - 1) / huge * huge
 }

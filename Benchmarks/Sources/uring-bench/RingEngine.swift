@@ -18,10 +18,12 @@ struct RingEngine: Engine {
         defer { try? fd.close() }
         let blockSize = workload.blockSize
         let isWrite = workload.pattern.isWrite
-        // Safety: one page-aligned allocation holds every slot's buffer; it is freed only
-        // after the loop below has reaped every operation it started.
-        let buffers = UnsafeMutableRawBufferPointer.allocate(byteCount: depth * blockSize, alignment: 4096)
-        defer { buffers.deallocate() }
+        // One page-aligned AlignedBuffer, in whole huge pages, holds every slot's buffer
+        // (as the swift-uring engines' streams); it lives until the loop below has reaped
+        // every operation it started.
+        let region = try AlignedBuffer(byteCount: streamRegionSize(depth: depth, blockSize: blockSize))
+        defer { withExtendedLifetime(region) {} }
+        let buffers = region.bytes
         buffers.initializeMemory(as: UInt8.self, repeating: 0x5A)
         func buffer(_ slot: Int) -> UnsafeMutableRawBufferPointer {
             UnsafeMutableRawBufferPointer(rebasing: buffers[slot * blockSize..<(slot + 1) * blockSize])

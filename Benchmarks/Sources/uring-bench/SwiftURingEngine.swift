@@ -128,8 +128,11 @@ struct SwiftURingEngine: Engine {
         if registeredFiles { environment["SWIFT_URING_REGISTERED_FILES"] = "1" }
         if let spinMicroseconds { environment["SWIFT_URING_SPIN_MICROSECONDS"] = "\(spinMicroseconds)" }
         if fixedBuffers {
+            // At least a huge page's worth, so the pool is backed by huge pages as the
+            // other engines' buffers are (see StreamBuffers).
             let size = (workload.blockSize + 4095) / 4096 * 4096
-            environment["SWIFT_URING_FIXED_BUFFERS"] = "\(workload.ioDepth)x\(size)"
+            let count = max(workload.ioDepth, (AlignedBuffer.hugePageSize + size - 1) / size)
+            environment["SWIFT_URING_FIXED_BUFFERS"] = "\(count)x\(size)"
         }
         let spec = "\(workload.pattern.rawValue):\(workload.blockSize):qd\(workload.ioDepth):\(workload.direct ? "direct" : "cached")"
         let arguments = [
