@@ -14,7 +14,7 @@ struct ForkRingMappingsAreDontFork {
         var info = stat()
         #expect(fstat(ring.fileDescriptor.rawValue, &info) == 0)
         let inode = UInt64(info.st_ino)
-        let mappings = try Self.smapsEntries().filter { $0.path.contains("io_uring") && $0.inode == inode }
+        let mappings = try ProcessMapping.all().filter { $0.path.contains("io_uring") && $0.inode == inode }
         // The SQ and CQ rings (one mapping when the kernel shares them) and the SQE array.
         #expect(mappings.count >= 2, "\(mappings)")
         for mapping in mappings {
@@ -25,36 +25,11 @@ struct ForkRingMappingsAreDontFork {
 
         // And what that means: a fork() child does not have them.
         let child = try await runInForkedChild { output in
-            let inherited = (try? Self.smapsEntries())?.filter { $0.inode == inode }.count ?? -1
+            let inherited = (try? ProcessMapping.all())?.filter { $0.inode == inode }.count ?? -1
             writeAll("\(inherited)", to: output)
             _exit(0)
         }
         #expect(child.status == .exited(0))
         #expect(child.output == "0", "mappings of the ring in the child: \(child.output)")
-    }
-
-    struct Mapping: CustomStringConvertible {
-        let header: String
-        let inode: UInt64
-        let path: String
-        var flags: [String] = []
-        var description: String { "\(header) [\(flags.joined(separator: " "))]" }
-    }
-
-    /// The mappings of /proc/self/smaps with their VmFlags.
-    static func smapsEntries() throws -> [Mapping] {
-        var mappings: [Mapping] = []
-        for line in try readProcFile("/proc/self/smaps").split(separator: "\n") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            if line.hasPrefix("VmFlags:") {
-                mappings[mappings.count - 1].flags = fields.dropFirst().map(String.init)
-            } else if let range = fields.first, range.contains("-"), fields.count >= 5,
-                      range.allSatisfy({ $0.isHexDigit || $0 == "-" }) {
-                mappings.append(Mapping(
-                    header: String(line), inode: UInt64(fields[4]) ?? 0,
-                    path: fields.count > 5 ? fields[5...].joined(separator: " ") : ""))
-            }
-        }
-        return mappings
     }
 }

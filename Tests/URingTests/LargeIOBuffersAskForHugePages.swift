@@ -4,7 +4,6 @@
 // device. The advice shows in /proc/self/smaps as the mapping's "hg" VmFlag.
 
 import Glibc
-import SystemPackage
 import Testing
 import URing
 
@@ -56,31 +55,8 @@ struct LargeIOBuffersAskForHugePages {
             print("skipped the huge-page advice check: this kernel has no transparent huge pages")
             return
         }
-        let flags = try #require(try vmFlags(containing: address), "no mapping holds \(address) in /proc/self/smaps")
-        #expect(flags.contains("hg"), "VmFlags of the buffer's mapping: \(flags)")
-    }
-
-    /// The VmFlags of the mapping that holds `address`, from /proc/self/smaps.
-    private static func vmFlags(containing address: UInt) throws -> [Substring]? {
-        let smaps = try FileDescriptor.open("/proc/self/smaps", .readOnly)
-        defer { try? smaps.close() }
-        var text = [UInt8]()
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = try chunk.withUnsafeMutableBytes { try smaps.read(into: $0) }
-            if count == 0 { break }
-            text += chunk[..<count]
-        }
-        var inside = false
-        for line in String(decoding: text, as: UTF8.self).split(separator: "\n") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            if let range = fields.first, range.contains("-"), !range.hasSuffix(":") {
-                let bounds = range.split(separator: "-").compactMap { UInt($0, radix: 16) }
-                inside = bounds.count == 2 && bounds[0] <= address && address < bounds[1]
-            } else if inside, fields.first == "VmFlags:" {
-                return Array(fields.dropFirst())
-            }
-        }
-        return nil
+        let mapping = try #require(
+            try ProcessMapping.all().first { $0.addresses.contains(address) }, "no mapping holds \(address) in /proc/self/smaps")
+        #expect(mapping.flags.contains("hg"), "the buffer's mapping: \(mapping)")
     }
 }
