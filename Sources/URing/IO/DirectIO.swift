@@ -59,21 +59,20 @@ public final class AlignedBuffer {
             throw URingError.invalidArgument("an aligned buffer's alignment must be a power of two of at least 512, got \(alignment)")
         }
         guard byteCount <= IOBuffer.physicalMemory else { throw Errno.noMemory }
-        if byteCount >= HugePageMemory.pageSize, alignment <= HugePageMemory.pageSize {
+        isMapped = byteCount >= HugePageMemory.pageSize && alignment <= HugePageMemory.pageSize
+        let start: UnsafeMutableRawPointer
+        if isMapped {
             // Safety: a mapping this object owns until deinit unmaps it; zeroed by the kernel.
-            let pointer = try HugePageMemory.map(byteCount: byteCount)
-            bytes = UnsafeMutableRawBufferPointer(start: pointer, count: byteCount)
-            self.alignment = alignment
-            isMapped = true
-            return
+            start = try HugePageMemory.map(byteCount: byteCount)
+        } else {
+            var pointer: UnsafeMutableRawPointer?
+            // Safety: posix_memalign hands out memory this object owns until deinit frees it.
+            guard posix_memalign(&pointer, alignment, max(byteCount, 1)) == 0, let pointer else { throw Errno.noMemory }
+            pointer.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
+            start = pointer
         }
-        var pointer: UnsafeMutableRawPointer?
-        // Safety: posix_memalign hands out memory this object owns until deinit frees it.
-        guard posix_memalign(&pointer, alignment, max(byteCount, 1)) == 0, let pointer else { throw Errno.noMemory }
-        pointer.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
-        bytes = UnsafeMutableRawBufferPointer(start: pointer, count: byteCount)
+        bytes = UnsafeMutableRawBufferPointer(start: start, count: byteCount)
         self.alignment = alignment
-        isMapped = false
     }
 
     /// Whether `bytes` is a huge-page-aligned mapping (unmapped in deinit) or heap memory.
