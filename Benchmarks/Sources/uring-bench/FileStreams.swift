@@ -1,8 +1,9 @@
 // The swift-uring engines' workload, through the public API only: open a File (with
 // `.direct` for O_DIRECT), start `iodepth` tasks in a task group, each awaiting
 // `File.read(into:at:)` (or `write`) in a loop on its own slice of one `AlignedBuffer` until
-// the deadline. Each op is timed from the end of the previous one (one clock read per op). Runs on whatever executor the caller's task
-// is on: the default runtime (swift-uring) or a dedicated one (swift-uring-run).
+// the deadline. Each op is timed from the end of the previous one (one clock read per op).
+// Runs on whatever executor the caller's task is on: the default runtime (swift-uring) or a
+// dedicated one (swift-uring-run).
 
 import Glibc
 import URing
@@ -90,20 +91,19 @@ enum FileStreams {
         // Without fixed buffers, every stream's buffer is a slice of one AlignedBuffer of
         // at least a huge page, as AlignedBuffer's documentation advises for concurrent
         // O_DIRECT transfers (physically contiguous memory; ring and raw do the same).
-        let region = fixedBuffers == nil ? try StreamBuffers(workload) : nil
+        let memory: StreamMemory = try fixedBuffers.map { .fixed($0) } ?? .shared(StreamBuffers(workload))
         let measured = try await ConcurrentStreams.measure(workload) { index, deadline in
             try await runStream(
                 index, file: file, workload: workload, cursor: cursor, deadline: deadline, progress: progress,
-                fixedBuffers: fixedBuffers, region: region)
+                memory: memory)
         }
-        withExtendedLifetime(region) {}
         try await file.close()
         return measured
     }
 
     private static func runStream(
         _ stream: Int, file: File, workload: Workload, cursor: SequentialCursor, deadline: UInt64,
-        progress: Progress, fixedBuffers: FixedBufferPool?, region: StreamBuffers?
+        progress: Progress, memory: StreamMemory
     ) async throws -> (Int, LatencyRecorder) {
         let blockSize = workload.blockSize
         // This stream's slice of URing's aligned buffer (4 KiB aligned: what O_DIRECT
@@ -112,9 +112,10 @@ enum FileStreams {
         // write returned.
         let aligned: AnyObject
         let bytes: UnsafeMutableRawBufferPointer
-        if let region {
+        switch memory {
+        case .shared(let region):
             (aligned, bytes) = (region.buffer, region.slice(stream, blockSize: blockSize))
-        } else if let fixedBuffers {
+        case .fixed(let fixedBuffers):
             guard let fixed = fixedBuffers.take() else {
                 throw EngineFailure(description: "the runtime's \(fixedBuffers.count) fixed buffers are fewer than iodepth")
             }
@@ -122,8 +123,6 @@ enum FileStreams {
                 throw EngineFailure(description: "fixed buffers of \(fixed.bytes.count) bytes are smaller than --bs")
             }
             (aligned, bytes) = (fixed, UnsafeMutableRawBufferPointer(rebasing: fixed.bytes[..<blockSize]))
-        } else {
-            throw EngineFailure(description: "a stream has neither a fixed buffer nor a slice of the streams' buffer")
         }
         bytes.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: stream) | 1)
         let isWrite = workload.pattern.isWrite
@@ -138,6 +137,13 @@ enum FileStreams {
             }
         }
     }
+}
+
+/// Where a run's streams read and write: a buffer leased from the runtime's fixed-buffer
+/// pool each (swift-uring+fixed-buffers), or a slice each of one shared AlignedBuffer.
+enum StreamMemory: Sendable {
+    case fixed(FixedBufferPool)
+    case shared(StreamBuffers)
 }
 
 /// One AlignedBuffer for all of a run's streams, `iodepth × bs` rounded up to whole huge
