@@ -1,8 +1,9 @@
 // Configuration.submission: with `.eachAtOnce` every single-shot operation enters the
 // kernel as it starts (fio's pattern: one enter each); with `.directIOAtOnce` (the
-// default) only reads and writes of O_DIRECT files do; with `.batched`, and for
-// everything else, one io_uring_enter at the worker's next poll or park submits the
-// whole batch.
+// default) only reads and writes of O_DIRECT files do, except one that continues the
+// previous one while that is still in flight (held back so the block layer can merge
+// them); with `.batched`, and for everything else, one io_uring_enter at the worker's
+// next poll or park submits the whole batch.
 
 import Glibc
 import Testing
@@ -10,14 +11,15 @@ import URing
 
 @Suite("Configuration.submission decides when operations enter the kernel", .requiresIOURingBackend)
 struct SubmissionPolicyDecidesWhenOperationsEnter {
-    /// 64 concurrent 4 KiB reads on one worker, twice; the io_uring_enter calls and the
-    /// operations started during the second round. nil when `direct` and the file
-    /// system refuses O_DIRECT (the reason is printed).
+    /// 64 concurrent 4 KiB reads of every other block (no read continues another) on one
+    /// worker, twice; the io_uring_enter calls and the operations started during the
+    /// second round. nil when `direct` and the file system refuses O_DIRECT (the reason
+    /// is printed).
     static func entersAndStarts(
         _ submission: URingRuntime.Submission, direct: Bool
     ) async throws -> (enters: Int, started: Int)? {
         let reads = 64, size = 4_096
-        let scratch = try TemporaryFile(contents: (0..<reads * size).map { UInt8(truncatingIfNeeded: $0 / size) })
+        let scratch = try TemporaryFile(contents: (0..<2 * reads * size).map { UInt8(truncatingIfNeeded: $0 / size) })
         let aligned = try AlignedBuffer(byteCount: reads * size)
         defer { withExtendedLifetime(aligned) {} }
         let storage = TestBuffer(bytes: aligned.bytes)
@@ -35,8 +37,9 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
                         group.addTask {
                             let block = UnsafeMutableRawBufferPointer(
                                 rebasing: storage.bytes[index * size..<(index + 1) * size])
-                            let count = try await file.read(into: block, at: Int64(index * size))
-                            #expect(count == size && block[0] == UInt8(index) && block[size - 1] == UInt8(index))
+                            let count = try await file.read(into: block, at: Int64(2 * index * size))
+                            let expected = UInt8(truncatingIfNeeded: 2 * index)
+                            #expect(count == size && block[0] == expected && block[size - 1] == expected)
                         }
                     }
                     try await group.waitForAll()
@@ -66,6 +69,107 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
         print("\(label): \(result.enters) enters for \(result.started) operations")
         #expect(result.started >= 64)
         #expect(result.enters < result.started / 2, "\(label): the submissions were not batched")
+    }
+
+    /// `streams` tasks on one worker take a file's 4 KiB blocks in order from one counter,
+    /// each reading (or writing) the next block until all 128 are done, twice (as a
+    /// sequential reader with several requests in flight does); the enters, the operations
+    /// started and those held back for the batch (`contiguousDirectIOBatched`) during the
+    /// second pass. nil when the file system refuses O_DIRECT (the reason is printed).
+    static func contiguousPass(
+        _ submission: URingRuntime.Submission, streams: Int, write: Bool
+    ) async throws -> (enters: Int, started: Int, heldBack: Int)? {
+        let blocks = 128, size = 4_096
+        let scratch = try TemporaryFile(contents: (0..<blocks * size).map { UInt8(truncatingIfNeeded: $0 / size) })
+        let aligned = try AlignedBuffer(byteCount: streams * size)
+        defer { withExtendedLifetime(aligned) {} }
+        let storage = TestBuffer(bytes: aligned.bytes)
+        let result = try await withRuntime(workers: 1, { $0.submission = submission }) {
+            runtime -> (enters: Int, started: Int, heldBack: Int)? in
+            let file: File
+            do {
+                file = try await File.open(scratch.path, write ? .readWrite : .readOnly, options: [.direct])
+            } catch let error as PathError where error.errno == .invalidArgument {
+                print("skipped: \(scratch.path) is on a file system without O_DIRECT (EINVAL at open)")
+                return nil
+            }
+            func pass(_ round: UInt8) async throws {
+                let next = Shared(0)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for stream in 0..<streams {
+                        group.addTask {
+                            let buffer = UnsafeMutableRawBufferPointer(
+                                rebasing: storage.bytes[stream * size..<(stream + 1) * size])
+                            while true {
+                                let index = next.update { next in
+                                    defer { next += 1 }
+                                    return next
+                                }
+                                guard index < blocks else { return }
+                                let offset = Int64(index * size)
+                                if write {
+                                    buffer.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: index) ^ round)
+                                    try await file.write(UnsafeRawBufferPointer(buffer), at: offset)
+                                } else {
+                                    let count = try await file.read(into: buffer, at: offset)
+                                    let expected = UInt8(truncatingIfNeeded: index)
+                                    #expect(count == size && buffer[0] == expected && buffer[size - 1] == expected)
+                                }
+                            }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            try await pass(0)
+            let before = await runtime.statistics()
+            try await pass(write ? 0x5A : 0)
+            let after = await runtime.statistics()
+            try await file.close()
+            return (
+                after[0].ring.enterCalls - before[0].ring.enterCalls,
+                after[0].operationsStarted - before[0].operationsStarted,
+                after[0].contiguousDirectIOBatched - before[0].contiguousDirectIOBatched
+            )
+        }
+        if write, result != nil {
+            // Every block holds what the second pass wrote.
+            let contents = try scratch.contents()
+            #expect(contents.count == blocks * size)
+            let wrong = (0..<blocks).filter { contents[$0 * size] != UInt8(truncatingIfNeeded: $0) ^ 0x5A }
+            #expect(wrong.isEmpty, "blocks \(wrong) do not hold the second pass's bytes")
+        }
+        return result
+    }
+
+    @Test(
+        "by default an O_DIRECT read or write that continues one in flight waits for the batch",
+        arguments: [false, true])
+    func contiguousDirectIOShareEnters(write: Bool) async throws {
+        let label = "default, 8 contiguous O_DIRECT \(write ? "writers" : "readers")"
+        guard let result = try await Self.contiguousPass(.directIOAtOnce, streams: 8, write: write) else { return }
+        print("\(label): \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back")
+        #expect(result.started >= 128)
+        #expect(result.heldBack >= result.started / 2, "\(label): continuing requests entered one by one")
+        #expect(result.enters < result.started, "\(label): the held-back requests still entered one by one")
+    }
+
+    @Test("a contiguous O_DIRECT stream with one request in flight still enters as each starts")
+    func oneContiguousStreamEntersAtOnce() async throws {
+        guard let result = try await Self.contiguousPass(.directIOAtOnce, streams: 1, write: false) else { return }
+        print("default, 1 contiguous O_DIRECT reader: \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back")
+        #expect(result.started >= 128)
+        #expect(result.heldBack == 0, "a read waited although the one it continues had completed")
+        #expect(result.enters >= result.started)
+    }
+
+    @Test(".eachAtOnce enters as each contiguous O_DIRECT read starts too")
+    func eachAtOnceKeepsContiguousReadsApart() async throws {
+        guard let result = try await Self.contiguousPass(.eachAtOnce, streams: 8, write: false) else { return }
+        print("each, 8 contiguous O_DIRECT readers: \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back")
+        #expect(result.started >= 128)
+        #expect(result.heldBack == 0)
+        #expect(result.enters >= result.started)
     }
 
     @Test("the default enters as each O_DIRECT read starts, and batches cached reads")

@@ -15,7 +15,8 @@ extension CompletionDriver {
     /// Starts `operation` in the reserved `ticket`; its waiter is resumed from a CQE, or
     /// at once when it was cancelled before reaching the ring or the ring refused it.
     /// `directIO`: an O_DIRECT read or write, which enters the kernel at once unless the
-    /// runtime batches everything (`URingRuntime.Submission`).
+    /// runtime batches everything (`URingRuntime.Submission`) or it continues the previous
+    /// one while that is in flight (`ContiguousDirectIO`).
     func start<Operation: RingOperation>(
         _ operation: Operation, ticket: SlotTicket, deadline: ClockDeadline?,
         continuation: UnsafeContinuation<OperationOutcome, Never>, directIO: Bool = false
@@ -69,7 +70,19 @@ extension CompletionDriver {
             if let keepAlive = operation.keepAlive { slots.retain(keepAlive, for: ticket) }
             slots.submitted(ticket, waiter: .task(continuation), completions: completions)
             counters.operationsStarted += 1
-            if entersForEachOperation || (directIO && entersForDirectIO) { enter(.submit(getEvents: false)) }
+            if entersForEachOperation {
+                enter(.submit(getEvents: false))
+            } else if directIO && entersForDirectIO {
+                // A read or write continuing one still in flight waits for this worker's
+                // next enter, where the block layer can merge it with its neighbours.
+                if let access = entry.fileAccess, let previous = contiguousDirectIO.start(access, ticket: ticket),
+                    slots.isInFlight(previous)
+                {
+                    counters.contiguousDirectIOBatched += 1
+                } else {
+                    enter(.submit(getEvents: false))
+                }
+            }
         } catch {
             slots.abandon(ticket)
             var outcome = OperationOutcome.empty

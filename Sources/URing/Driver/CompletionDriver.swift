@@ -66,6 +66,9 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     public internal(set) var submissionsAwaitCompletion = false
     /// Ring timeouts holding timer jobs, of `slots.inUse` (they do not make `park` spin).
     var timersInFlight = 0
+    /// The last O_DIRECT read and write started here (`.directIOAtOnce` holds back the next
+    /// one when it continues them).
+    var contiguousDirectIO = ContiguousDirectIO()
     #else
     @exclusivity(unchecked) var ring: Ring
     @exclusivity(unchecked) var slots = OperationSlots<Waiter>()
@@ -79,6 +82,9 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     @exclusivity(unchecked) public internal(set) var submissionsAwaitCompletion = false
     /// Ring timeouts holding timer jobs, of `slots.inUse` (they do not make `park` spin).
     @exclusivity(unchecked) var timersInFlight = 0
+    /// The last O_DIRECT read and write started here (`.directIOAtOnce` holds back the next
+    /// one when it continues them).
+    @exclusivity(unchecked) var contiguousDirectIO = ContiguousDirectIO()
     #endif
     /// Where timers go that this ring gives back (shutdown, lost CQEs); set by the runtime.
     var timerFallback: (any JobTimers)?
@@ -87,7 +93,8 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     private let deferTaskRun: Bool
     /// Enter the kernel as each single-shot operation starts (`Submission.eachAtOnce`).
     let entersForEachOperation: Bool
-    /// Enter as each O_DIRECT read or write starts (`.directIOAtOnce`, or `.eachAtOnce`).
+    /// Enter as each O_DIRECT read or write starts, unless it continues one still in flight
+    /// (`.directIOAtOnce`; `ContiguousDirectIO`).
     let entersForDirectIO: Bool
     /// How long `park` polls before it sleeps while operations are in flight (0: never).
     let spinBeforeParking: Duration
@@ -110,7 +117,7 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     ) throws {
         self.spinBeforeParking = spinBeforeParking
         entersForEachOperation = submission == .eachAtOnce
-        entersForDirectIO = submission != .batched
+        entersForDirectIO = submission == .directIOAtOnce
         var ring = try Ring(options: options)
         // Every ring of the runtime registers the same buffers at the same indexes. A ring
         // that cannot (emulated: EINVAL; out of locked memory: ENOMEM) reads and writes

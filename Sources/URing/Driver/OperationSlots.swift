@@ -130,6 +130,15 @@ struct OperationSlots<Waiter>: ~Copyable {
         return slot
     }
 
+    /// Whether `ticket`'s operation was submitted and its last CQE has not been reaped.
+    func isInFlight(_ ticket: SlotTicket) -> Bool {
+        guard let slot = live(ticket) else { return false }
+        switch slot.pointee.state {
+        case .inFlight, .cancelling: return true
+        case .free, .reserved, .armed, .disarming: return false
+        }
+    }
+
     /// Pointer to the slot's inline timespec for IORING_OP_TIMEOUT.
     func timePointer(_ ticket: SlotTicket) -> UnsafeMutablePointer<__kernel_timespec> {
         slot(Int(ticket.index)).pointer(to: \.time)!

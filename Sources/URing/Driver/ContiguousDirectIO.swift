@@ -1,0 +1,82 @@
+// Which O_DIRECT reads and writes wait for the worker's next enter instead of entering
+// the kernel as they start (`URingRuntime.Submission.directIOAtOnce`).
+//
+// One enter per O_DIRECT request hands the device one request at a time, which is what
+// random reads at moderate depth want (Benchmarks/raw/FINDINGS.md). Contiguous requests
+// want the opposite: those that reach the block layer in one submission (one plug) are
+// merged into one larger request, and those that enter one by one are not. So a read
+// (or write) that begins where the previous one this ring started in the same direction
+// ended, on the same file, while that one is still in flight, is left in the submission
+// queue: the worker's next poll or park submits it with the rest of its run, and the
+// block layer can merge them. A stream read by one task at a time never has its previous
+// read in flight, so it still enters at once.
+//
+// Only timing depends on this: every operation is submitted either way.
+
+import CLiburing
+
+/// The last O_DIRECT read and write one ring started, and whether the next one continues it.
+/// Owner thread only (a value in the driver).
+struct ContiguousDirectIO {
+    /// The part of a file one read or write covers.
+    struct Access: Equatable {
+        /// The descriptor, or the slot in the ring's registered file table.
+        var file: Int32
+        /// `file` names a registered file table slot (IOSQE_FIXED_FILE).
+        var registered: Bool
+        var write: Bool
+        var offset: UInt64
+        var length: UInt32
+    }
+
+    private struct Started {
+        var file: Int32
+        var registered: Bool
+        var end: UInt64
+        var ticket: SlotTicket
+    }
+
+    private var lastRead: Started?
+    private var lastWrite: Started?
+
+    /// Records `access`, started in `ticket`, as the latest in its direction; returns the
+    /// previous one's ticket when `access` begins where that one ended, on the same file
+    /// (the caller asks its slots whether that operation is still in flight).
+    @inline(__always)
+    mutating func start(_ access: Access, ticket: SlotTicket) -> SlotTicket? {
+        let started = Started(
+            file: access.file, registered: access.registered, end: access.offset &+ UInt64(access.length),
+            ticket: ticket)
+        let previous: Started?
+        if access.write {
+            previous = lastWrite
+            lastWrite = started
+        } else {
+            previous = lastRead
+            lastRead = started
+        }
+        guard let previous, previous.end == access.offset, previous.file == access.file,
+            previous.registered == access.registered
+        else { return nil }
+        return previous.ticket
+    }
+}
+
+extension SubmissionEntry {
+    /// The part of a file the read or write prepared here covers; nil for every other
+    /// opcode (the vectored ones too: their length counts buffers, not bytes) and for one
+    /// at the file's current position.
+    var fileAccess: ContiguousDirectIO.Access? {
+        let entry = sqe.pointee
+        let write: Bool
+        switch UInt32(entry.opcode) {
+        case IORING_OP_READ.rawValue, IORING_OP_READ_FIXED.rawValue: write = false
+        case IORING_OP_WRITE.rawValue, IORING_OP_WRITE_FIXED.rawValue: write = true
+        default: return nil
+        }
+        guard entry.off != UInt64.max else { return nil }
+        return ContiguousDirectIO.Access(
+            file: entry.fd, registered: entry.flags & SubmissionFlags.fixedFile.rawValue != 0, write: write,
+            offset: entry.off, length: entry.len)
+    }
+}
