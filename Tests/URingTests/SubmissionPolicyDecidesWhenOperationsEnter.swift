@@ -73,11 +73,12 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
 
     /// `streams` tasks on one worker take a file's 4 KiB blocks in order from one counter,
     /// each reading (or writing) the next block until all 128 are done, twice (as a
-    /// sequential reader with several requests in flight does); the enters, the operations
+    /// sequential reader with several requests in flight does; `vectored`: each block as two
+    /// 2 KiB buffers of one readv/writev); the enters, the operations
     /// started and those held back for the batch (`contiguousDirectIOBatched`) during the
     /// second pass. nil when the file system refuses O_DIRECT (the reason is printed).
     static func contiguousPass(
-        _ submission: URingRuntime.Submission, streams: Int, write: Bool
+        _ submission: URingRuntime.Submission, streams: Int, write: Bool, vectored: Bool = false
     ) async throws -> (enters: Int, started: Int, heldBack: Int)? {
         let blocks = 128, size = 4_096
         let scratch = try TemporaryFile(contents: (0..<blocks * size).map { UInt8(truncatingIfNeeded: $0 / size) })
@@ -107,11 +108,22 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
                                 }
                                 guard index < blocks else { return }
                                 let offset = Int64(index * size)
+                                let halves = [
+                                    UnsafeMutableRawBufferPointer(rebasing: buffer[..<(size / 2)]),
+                                    UnsafeMutableRawBufferPointer(rebasing: buffer[(size / 2)...]),
+                                ]
                                 if write {
                                     buffer.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: index) ^ round)
-                                    try await file.write(UnsafeRawBufferPointer(buffer), at: offset)
+                                    if vectored {
+                                        try await file.write(halves.map(UnsafeRawBufferPointer.init), at: offset)
+                                    } else {
+                                        try await file.write(UnsafeRawBufferPointer(buffer), at: offset)
+                                    }
                                 } else {
-                                    let count = try await file.read(into: buffer, at: offset)
+                                    let count =
+                                        vectored
+                                        ? try await file.read(into: halves, at: offset)
+                                        : try await file.read(into: buffer, at: offset)
                                     let expected = UInt8(truncatingIfNeeded: index)
                                     #expect(count == size && buffer[0] == expected && buffer[size - 1] == expected)
                                 }
@@ -144,10 +156,11 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
 
     @Test(
         "by default an O_DIRECT read or write that continues one in flight waits for the batch",
-        arguments: [false, true])
-    func contiguousDirectIOShareEnters(write: Bool) async throws {
-        let label = "default, 8 contiguous O_DIRECT \(write ? "writers" : "readers")"
-        guard let result = try await Self.contiguousPass(.directIOAtOnce, streams: 8, write: write) else { return }
+        arguments: [false, true], [false, true])
+    func contiguousDirectIOShareEnters(write: Bool, vectored: Bool) async throws {
+        let label = "default, 8 contiguous O_DIRECT \(vectored ? "vectored " : "")\(write ? "writers" : "readers")"
+        guard let result = try await Self.contiguousPass(.directIOAtOnce, streams: 8, write: write, vectored: vectored)
+        else { return }
         print("\(label): \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back")
         #expect(result.started >= 128)
         #expect(result.heldBack >= result.started / 2, "\(label): continuing requests entered one by one")

@@ -14,6 +14,7 @@
 // Only timing depends on this: every operation is submitted either way.
 
 import CLiburing
+import Glibc
 
 /// The last O_DIRECT read and write one ring started, and whether the next one continues it.
 /// Owner thread only (a value in the driver).
@@ -64,19 +65,28 @@ struct ContiguousDirectIO {
 
 extension SubmissionEntry {
     /// The part of a file the read or write prepared here covers; nil for every other
-    /// opcode (the vectored ones too: their length counts buffers, not bytes) and for one
-    /// at the file's current position.
+    /// opcode and for one at the file's current position.
     var fileAccess: ContiguousDirectIO.Access? {
         let entry = sqe.pointee
         let write: Bool
+        var length = entry.len
         switch UInt32(entry.opcode) {
         case IORING_OP_READ.rawValue, IORING_OP_READ_FIXED.rawValue: write = false
         case IORING_OP_WRITE.rawValue, IORING_OP_WRITE_FIXED.rawValue: write = true
+        case IORING_OP_READV.rawValue, IORING_OP_WRITEV.rawValue:
+            // Safety: a vectored preparer set `addr` to `len` iovecs that stay valid until
+            // the operation's CQE (IOVectors); they are only read here.
+            guard let vectors = UnsafePointer<iovec>(bitPattern: UInt(entry.addr)) else { return nil }
+            var bytes = 0
+            for vector in UnsafeBufferPointer(start: vectors, count: Int(entry.len)) { bytes &+= vector.iov_len }
+            guard let total = UInt32(exactly: bytes) else { return nil }
+            length = total
+            write = UInt32(entry.opcode) == IORING_OP_WRITEV.rawValue
         default: return nil
         }
         guard entry.off != UInt64.max else { return nil }
         return ContiguousDirectIO.Access(
             file: entry.fd, registered: entry.flags & SubmissionFlags.fixedFile.rawValue != 0, write: write,
-            offset: entry.off, length: entry.len)
+            offset: entry.off, length: length)
     }
 }
