@@ -74,19 +74,26 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
     /// `streams` tasks on one worker take a file's 4 KiB blocks in order from one counter,
     /// each reading (or writing) the next block until all 128 are done, twice (as a
     /// sequential reader with several requests in flight does; `vectored`: each block as two
-    /// 2 KiB buffers of one readv/writev); the enters, the operations
+    /// 2 KiB buffers of one readv/writev; `registered`: the file in a registered file table
+    /// slot and the memory in the runtime's fixed buffers); the enters, the operations
     /// started and those held back for the batch (`contiguousDirectIOBatched`) during the
     /// second pass. nil when the file system refuses O_DIRECT (the reason is printed).
     static func contiguousPass(
-        _ submission: URingRuntime.Submission, streams: Int, write: Bool, vectored: Bool = false
+        _ submission: URingRuntime.Submission, streams: Int, write: Bool, vectored: Bool = false,
+        registered: Bool = false
     ) async throws -> (enters: Int, started: Int, heldBack: Int)? {
         let blocks = 128, size = 4_096
         let scratch = try TemporaryFile(contents: (0..<blocks * size).map { UInt8(truncatingIfNeeded: $0 / size) })
         let aligned = try AlignedBuffer(byteCount: streams * size)
         defer { withExtendedLifetime(aligned) {} }
-        let storage = TestBuffer(bytes: aligned.bytes)
-        let result = try await withRuntime(workers: 1, { $0.submission = submission }) {
-            runtime -> (enters: Int, started: Int, heldBack: Int)? in
+        let whole = TestBuffer(bytes: aligned.bytes)
+        let result = try await withRuntime(workers: 1, {
+            $0.submission = submission
+            if registered {
+                $0.registeredFiles = 4
+                $0.fixedBuffers = FixedBufferConfiguration(count: streams, bufferSize: size)
+            }
+        }) { runtime -> (enters: Int, started: Int, heldBack: Int)? in
             let file: File
             do {
                 file = try await File.open(scratch.path, write ? .readWrite : .readOnly, options: [.direct])
@@ -94,13 +101,27 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
                 print("skipped: \(scratch.path) is on a file system without O_DIRECT (EINVAL at open)")
                 return nil
             }
+            // Each stream's 4 KiB: a slice of one aligned buffer, or a fixed buffer.
+            var leases: [FixedBuffer] = []
+            defer { withExtendedLifetime(leases) {} }
+            var storage: [TestBuffer] = []
+            if registered {
+                try #require(runtime.registeredFiles).register(file)
+                let pool = try #require(runtime.fixedBuffers)
+                for _ in 0..<streams { leases.append(try #require(pool.take())) }
+                storage = leases.map { TestBuffer(bytes: $0.bytes) }
+            } else {
+                storage = (0..<streams).map {
+                    TestBuffer(bytes: UnsafeMutableRawBufferPointer(rebasing: whole.bytes[$0 * size..<($0 + 1) * size]))
+                }
+            }
+            let buffers = storage
             func pass(_ round: UInt8) async throws {
                 let next = Shared(0)
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for stream in 0..<streams {
                         group.addTask {
-                            let buffer = UnsafeMutableRawBufferPointer(
-                                rebasing: storage.bytes[stream * size..<(stream + 1) * size])
+                            let buffer = buffers[stream].bytes
                             while true {
                                 let index = next.update { next in
                                     defer { next += 1 }
@@ -138,6 +159,13 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
             try await pass(write ? 0x5A : 0)
             let after = await runtime.statistics()
             try await file.close()
+            if registered {
+                // Every read or write named the file by its slot and used a fixed buffer
+                // (READ_FIXED/WRITE_FIXED with IOSQE_FIXED_FILE).
+                let slotted = after[0].registeredFileOperations - before[0].registeredFileOperations
+                let fixed = after[0].fixedBufferOperations - before[0].fixedBufferOperations
+                #expect(slotted >= blocks && fixed >= blocks, "\(slotted) slotted and \(fixed) fixed of \(blocks)")
+            }
             return (
                 after[0].ring.enterCalls - before[0].ring.enterCalls,
                 after[0].operationsStarted - before[0].operationsStarted,
@@ -160,6 +188,19 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
     func contiguousDirectIOShareEnters(write: Bool, vectored: Bool) async throws {
         let label = "default, 8 contiguous O_DIRECT \(vectored ? "vectored " : "")\(write ? "writers" : "readers")"
         guard let result = try await Self.contiguousPass(.directIOAtOnce, streams: 8, write: write, vectored: vectored)
+        else { return }
+        print("\(label): \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back")
+        #expect(result.started >= 128)
+        #expect(result.heldBack >= result.started / 2, "\(label): continuing requests entered one by one")
+        #expect(result.enters < result.started, "\(label): the held-back requests still entered one by one")
+    }
+
+    @Test(
+        "a registered file read or written through fixed buffers is followed by its slot",
+        arguments: [false, true])
+    func contiguousFixedIOShareEnters(write: Bool) async throws {
+        let label = "default, 8 contiguous O_DIRECT \(write ? "writers" : "readers") of a registered file, fixed buffers"
+        guard let result = try await Self.contiguousPass(.directIOAtOnce, streams: 8, write: write, registered: true)
         else { return }
         print("\(label): \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back")
         #expect(result.started >= 128)
