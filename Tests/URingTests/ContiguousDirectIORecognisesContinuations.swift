@@ -15,18 +15,48 @@ struct ContiguousDirectIORecognisesContinuations {
 
     static func ticket(_ index: UInt32) -> SlotTicket { SlotTicket(index: index, generation: 1) }
 
-    @Test("a request that begins where the previous one ended continues it; the first and a gap do not")
+    @Test("a request that begins where another ended continues it; the first, a gap and going back do not")
     func continuation() {
         var record = ContiguousDirectIO()
         #expect(record.start(Self.access(offset: 0), ticket: Self.ticket(1)) == nil)
         #expect(record.start(Self.access(offset: 4_096, length: 8_192), ticket: Self.ticket(2)) == Self.ticket(1))
         #expect(record.start(Self.access(offset: 12_288), ticket: Self.ticket(3)) == Self.ticket(2))
-        // A gap, then a request that continues the one after the gap, not the one before.
+        // A gap starts a stream of its own; the first one goes on where it stopped.
         #expect(record.start(Self.access(offset: 65_536), ticket: Self.ticket(4)) == nil)
-        #expect(record.start(Self.access(offset: 16_384), ticket: Self.ticket(5)) == nil)
-        #expect(record.start(Self.access(offset: 20_480), ticket: Self.ticket(6)) == Self.ticket(5))
-        // Going backwards is not a continuation.
-        #expect(record.start(Self.access(offset: 16_384), ticket: Self.ticket(7)) == nil)
+        #expect(record.start(Self.access(offset: 16_384), ticket: Self.ticket(5)) == Self.ticket(3))
+        #expect(record.start(Self.access(offset: 69_632), ticket: Self.ticket(6)) == Self.ticket(4))
+        // Going back to where an earlier request ended, which a later one has since
+        // continued, is not a continuation.
+        #expect(record.start(Self.access(offset: 12_288), ticket: Self.ticket(7)) == nil)
+    }
+
+    @Test("streams of different files interleaved on one ring each continue their own")
+    func interleavedStreams() {
+        var record = ContiguousDirectIO()
+        for file: Int32 in 3...6 {
+            #expect(record.start(Self.access(file: file, offset: 0), ticket: Self.ticket(UInt32(file))) == nil)
+        }
+        for round: UInt32 in 1...3 {
+            for file: Int32 in 3...6 {
+                let previous = (round - 1) * 10 + UInt32(file)
+                #expect(
+                    record.start(
+                        Self.access(file: file, offset: UInt64(round) * 4_096),
+                        ticket: Self.ticket(round * 10 + UInt32(file)))
+                        == Self.ticket(previous))
+            }
+        }
+    }
+
+    @Test("a fifth stream pushes out the oldest")
+    func fifthStream() {
+        var record = ContiguousDirectIO()
+        for file: Int32 in 3...7 {
+            #expect(record.start(Self.access(file: file, offset: 0), ticket: Self.ticket(UInt32(file))) == nil)
+        }
+        // File 3's stream was pushed out by file 7's; files 4-7 are still followed.
+        #expect(record.start(Self.access(file: 3, offset: 4_096), ticket: Self.ticket(13)) == nil)
+        #expect(record.start(Self.access(file: 7, offset: 4_096), ticket: Self.ticket(17)) == Self.ticket(7))
     }
 
     @Test("another file, or the same number naming a registered slot, is not a continuation")
@@ -35,7 +65,9 @@ struct ContiguousDirectIORecognisesContinuations {
         _ = record.start(Self.access(file: 5, offset: 0), ticket: Self.ticket(1))
         #expect(record.start(Self.access(file: 6, offset: 4_096), ticket: Self.ticket(2)) == nil)
         #expect(record.start(Self.access(file: 6, registered: true, offset: 8_192), ticket: Self.ticket(3)) == nil)
-        #expect(record.start(Self.access(file: 6, registered: true, offset: 12_288), ticket: Self.ticket(4)) == Self.ticket(3))
+        #expect(
+            record.start(Self.access(file: 6, registered: true, offset: 12_288), ticket: Self.ticket(4))
+                == Self.ticket(3))
     }
 
     @Test("reads and writes are followed apart: a copy's reads and writes each continue their own")
@@ -44,7 +76,8 @@ struct ContiguousDirectIORecognisesContinuations {
         _ = record.start(Self.access(file: 3, offset: 0), ticket: Self.ticket(1))
         _ = record.start(Self.access(file: 4, write: true, offset: 0), ticket: Self.ticket(2))
         #expect(record.start(Self.access(file: 3, offset: 4_096), ticket: Self.ticket(3)) == Self.ticket(1))
-        #expect(record.start(Self.access(file: 4, write: true, offset: 4_096), ticket: Self.ticket(4)) == Self.ticket(2))
+        #expect(
+            record.start(Self.access(file: 4, write: true, offset: 4_096), ticket: Self.ticket(4)) == Self.ticket(2))
         // A write does not continue a read of the same range.
         #expect(record.start(Self.access(file: 3, write: true, offset: 8_192), ticket: Self.ticket(5)) == nil)
     }

@@ -28,7 +28,8 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
             do {
                 file = try await File.open(scratch.path, .readOnly, options: direct ? [.direct] : [])
             } catch let error as PathError where direct && error.errno == .invalidArgument {
-                print("skipped the O_DIRECT case: \(scratch.path) is on a file system without O_DIRECT (EINVAL at open)")
+                print(
+                    "skipped the O_DIRECT case: \(scratch.path) is on a file system without O_DIRECT (EINVAL at open)")
                 return nil
             }
             func readAll() async throws {
@@ -75,78 +76,90 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
     /// each reading (or writing) the next block until all 128 are done, twice (as a
     /// sequential reader with several requests in flight does; `vectored`: each block as two
     /// 2 KiB buffers of one readv/writev; `registered`: the file in a registered file table
-    /// slot and the memory in the runtime's fixed buffers); the enters, the operations
+    /// slot and the memory in the runtime's fixed buffers; `files`: that many descriptors of
+    /// the file, each read or written so by its own `streams` tasks, side by side); the
+    /// enters, the operations
     /// started and those held back for the batch (`contiguousDirectIOBatched`) during the
     /// second pass. nil when the file system refuses O_DIRECT (the reason is printed).
     static func contiguousPass(
         _ submission: URingRuntime.Submission, streams: Int, write: Bool, vectored: Bool = false,
-        registered: Bool = false
+        registered: Bool = false, files: Int = 1
     ) async throws -> (enters: Int, started: Int, heldBack: Int)? {
         let blocks = 128, size = 4_096
         let scratch = try TemporaryFile(contents: (0..<blocks * size).map { UInt8(truncatingIfNeeded: $0 / size) })
-        let aligned = try AlignedBuffer(byteCount: streams * size)
+        let aligned = try AlignedBuffer(byteCount: files * streams * size)
         defer { withExtendedLifetime(aligned) {} }
         let whole = TestBuffer(bytes: aligned.bytes)
-        let result = try await withRuntime(workers: 1, {
-            $0.submission = submission
-            if registered {
-                $0.registeredFiles = 4
-                $0.fixedBuffers = FixedBufferConfiguration(count: streams, bufferSize: size)
+        let result = try await withRuntime(
+            workers: 1,
+            {
+                $0.submission = submission
+                if registered {
+                    $0.registeredFiles = 4
+                    $0.fixedBuffers = FixedBufferConfiguration(count: files * streams, bufferSize: size)
+                }
             }
-        }) { runtime -> (enters: Int, started: Int, heldBack: Int)? in
-            let file: File
+        ) { runtime -> (enters: Int, started: Int, heldBack: Int)? in
+            // `files` Files of the one scratch file: a descriptor, and a stream of blocks, each.
+            var opened: [File] = []
             do {
-                file = try await File.open(scratch.path, write ? .readWrite : .readOnly, options: [.direct])
+                for _ in 0..<files {
+                    opened.append(try await File.open(scratch.path, write ? .readWrite : .readOnly, options: [.direct]))
+                }
             } catch let error as PathError where error.errno == .invalidArgument {
                 print("skipped: \(scratch.path) is on a file system without O_DIRECT (EINVAL at open)")
                 return nil
             }
+            let handles = opened
             // Each stream's 4 KiB: a slice of one aligned buffer, or a fixed buffer.
             var leases: [FixedBuffer] = []
             defer { withExtendedLifetime(leases) {} }
             var storage: [TestBuffer] = []
             if registered {
-                try #require(runtime.registeredFiles).register(file)
+                for file in handles { try #require(runtime.registeredFiles).register(file) }
                 let pool = try #require(runtime.fixedBuffers)
-                for _ in 0..<streams { leases.append(try #require(pool.take())) }
+                for _ in 0..<files * streams { leases.append(try #require(pool.take())) }
                 storage = leases.map { TestBuffer(bytes: $0.bytes) }
             } else {
-                storage = (0..<streams).map {
+                storage = (0..<files * streams).map {
                     TestBuffer(bytes: UnsafeMutableRawBufferPointer(rebasing: whole.bytes[$0 * size..<($0 + 1) * size]))
                 }
             }
             let buffers = storage
             func pass(_ round: UInt8) async throws {
-                let next = Shared(0)
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    for stream in 0..<streams {
-                        group.addTask {
-                            let buffer = buffers[stream].bytes
-                            while true {
-                                let index = next.update { next in
-                                    defer { next += 1 }
-                                    return next
-                                }
-                                guard index < blocks else { return }
-                                let offset = Int64(index * size)
-                                let halves = [
-                                    UnsafeMutableRawBufferPointer(rebasing: buffer[..<(size / 2)]),
-                                    UnsafeMutableRawBufferPointer(rebasing: buffer[(size / 2)...]),
-                                ]
-                                if write {
-                                    buffer.initializeMemory(as: UInt8.self, repeating: UInt8(truncatingIfNeeded: index) ^ round)
-                                    if vectored {
-                                        try await file.write(halves.map(UnsafeRawBufferPointer.init), at: offset)
-                                    } else {
-                                        try await file.write(UnsafeRawBufferPointer(buffer), at: offset)
+                    for (fileIndex, file) in handles.enumerated() {
+                        let next = Shared(0)
+                        for stream in 0..<streams {
+                            group.addTask {
+                                let buffer = buffers[fileIndex * streams + stream].bytes
+                                while true {
+                                    let index = next.update { next in
+                                        defer { next += 1 }
+                                        return next
                                     }
-                                } else {
-                                    let count =
-                                        vectored
-                                        ? try await file.read(into: halves, at: offset)
-                                        : try await file.read(into: buffer, at: offset)
-                                    let expected = UInt8(truncatingIfNeeded: index)
-                                    #expect(count == size && buffer[0] == expected && buffer[size - 1] == expected)
+                                    guard index < blocks else { return }
+                                    let offset = Int64(index * size)
+                                    let halves = [
+                                        UnsafeMutableRawBufferPointer(rebasing: buffer[..<(size / 2)]),
+                                        UnsafeMutableRawBufferPointer(rebasing: buffer[(size / 2)...]),
+                                    ]
+                                    if write {
+                                        buffer.initializeMemory(
+                                            as: UInt8.self, repeating: UInt8(truncatingIfNeeded: index) ^ round)
+                                        if vectored {
+                                            try await file.write(halves.map(UnsafeRawBufferPointer.init), at: offset)
+                                        } else {
+                                            try await file.write(UnsafeRawBufferPointer(buffer), at: offset)
+                                        }
+                                    } else {
+                                        let count =
+                                            vectored
+                                            ? try await file.read(into: halves, at: offset)
+                                            : try await file.read(into: buffer, at: offset)
+                                        let expected = UInt8(truncatingIfNeeded: index)
+                                        #expect(count == size && buffer[0] == expected && buffer[size - 1] == expected)
+                                    }
                                 }
                             }
                         }
@@ -158,13 +171,15 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
             let before = await runtime.statistics()
             try await pass(write ? 0x5A : 0)
             let after = await runtime.statistics()
-            try await file.close()
+            for file in handles { try await file.close() }
             if registered {
                 // Every read or write named the file by its slot and used a fixed buffer
                 // (READ_FIXED/WRITE_FIXED with IOSQE_FIXED_FILE).
                 let slotted = after[0].registeredFileOperations - before[0].registeredFileOperations
                 let fixed = after[0].fixedBufferOperations - before[0].fixedBufferOperations
-                #expect(slotted >= blocks && fixed >= blocks, "\(slotted) slotted and \(fixed) fixed of \(blocks)")
+                #expect(
+                    slotted >= files * blocks && fixed >= files * blocks,
+                    "\(slotted) slotted and \(fixed) fixed of \(files * blocks)")
             }
             return (
                 after[0].ring.enterCalls - before[0].ring.enterCalls,
@@ -199,7 +214,8 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
         "a registered file read or written through fixed buffers is followed by its slot",
         arguments: [false, true])
     func contiguousFixedIOShareEnters(write: Bool) async throws {
-        let label = "default, 8 contiguous O_DIRECT \(write ? "writers" : "readers") of a registered file, fixed buffers"
+        let label =
+            "default, 8 contiguous O_DIRECT \(write ? "writers" : "readers") of a registered file, fixed buffers"
         guard let result = try await Self.contiguousPass(.directIOAtOnce, streams: 8, write: write, registered: true)
         else { return }
         print("\(label): \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back")
@@ -208,10 +224,23 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
         #expect(result.enters < result.started, "\(label): the held-back requests still entered one by one")
     }
 
+    @Test("three files read side by side on one worker each continue their own stream")
+    func contiguousStreamsSideBySide() async throws {
+        let label = "default, 3 files x 4 contiguous O_DIRECT readers"
+        guard let result = try await Self.contiguousPass(.directIOAtOnce, streams: 4, write: false, files: 3)
+        else { return }
+        print("\(label): \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back")
+        #expect(result.started >= 3 * 128)
+        #expect(result.heldBack >= result.started / 2, "\(label): continuing requests entered one by one")
+        #expect(result.enters < result.started, "\(label): the held-back requests still entered one by one")
+    }
+
     @Test("a contiguous O_DIRECT stream with one request in flight still enters as each starts")
     func oneContiguousStreamEntersAtOnce() async throws {
         guard let result = try await Self.contiguousPass(.directIOAtOnce, streams: 1, write: false) else { return }
-        print("default, 1 contiguous O_DIRECT reader: \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back")
+        print(
+            "default, 1 contiguous O_DIRECT reader: \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back"
+        )
         #expect(result.started >= 128)
         #expect(result.heldBack == 0, "a read waited although the one it continues had completed")
         #expect(result.enters >= result.started)
@@ -220,7 +249,9 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
     @Test(".eachAtOnce enters as each contiguous O_DIRECT read starts too")
     func eachAtOnceKeepsContiguousReadsApart() async throws {
         guard let result = try await Self.contiguousPass(.eachAtOnce, streams: 8, write: false) else { return }
-        print("each, 8 contiguous O_DIRECT readers: \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back")
+        print(
+            "each, 8 contiguous O_DIRECT readers: \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back"
+        )
         #expect(result.started >= 128)
         #expect(result.heldBack == 0)
         #expect(result.enters >= result.started)
@@ -259,7 +290,9 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
         // A snapshot without the read in flight was taken before it started: it shows nothing.
         let readInFlight = snapshots.filter { $0.operationsInFlight == 1 }
         let queued = readInFlight.filter { $0.ring.pendingSubmissions > 0 }.count
-        print("\(rounds) pipe reads entering at once: \(readInFlight.count) seen in flight before the worker's next enter, \(queued) of them still queued")
+        print(
+            "\(rounds) pipe reads entering at once: \(readInFlight.count) seen in flight before the worker's next enter, \(queued) of them still queued"
+        )
         #expect(readInFlight.count >= rounds / 2, "the counters were read before the reads started")
         #expect(queued == 0, "reads waited in the submission queue for their worker's next enter")
     }

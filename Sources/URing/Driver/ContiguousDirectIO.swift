@@ -5,19 +5,20 @@
 // random reads at moderate depth want (Benchmarks/raw/FINDINGS.md). Contiguous requests
 // want the opposite: those that reach the block layer in one submission (one plug) are
 // merged into one larger request, and those that enter one by one are not. So a read
-// (or write) that begins where the previous one this ring started in the same direction
+// (or write) that begins where a recent one this ring started in the same direction
 // ended, on the same file, while that one is still in flight, is left in the submission
 // queue: the worker's next poll or park submits it with the rest of its run, and the
 // block layer can merge them. A stream read by one task at a time never has its previous
-// read in flight, so it still enters at once.
+// read in flight, so it still enters at once. The last few streams in each direction are
+// followed, so files read (or copied) side by side on one worker are recognised too.
 //
 // Only timing depends on this: every operation is submitted either way.
 
 import CLiburing
 import Glibc
 
-/// The last O_DIRECT read and write one ring started, and whether the next one continues it.
-/// Owner thread only (a value in the driver).
+/// The streams of O_DIRECT reads and writes one ring started lately, and which of them the
+/// next request continues. Owner thread only (a value in the driver).
 struct ContiguousDirectIO {
     /// The part of a file one read or write covers.
     struct Access: Equatable {
@@ -30,36 +31,54 @@ struct ContiguousDirectIO {
         var length: UInt32
     }
 
-    private struct Started {
+    /// A stream's latest request: where it ended, and its slot.
+    struct Started {
+        /// -1 in an unused entry (no descriptor or table slot is negative).
         var file: Int32
         var registered: Bool
         var end: UInt64
         var ticket: SlotTicket
+
+        static let unused = Started(file: -1, registered: false, end: 0, ticket: SlotTicket(index: 0, generation: 0))
     }
 
-    private var lastRead: Started?
-    private var lastWrite: Started?
+    /// The latest request of up to four streams in one direction: enough for a few files
+    /// read or copied side by side on one worker; a fifth pushes out the oldest.
+    struct Recent {
+        private var entries = InlineArray<4, Started>(repeating: .unused)
+        /// The entry a request that continues none replaces (round robin).
+        private var oldest = 0
 
-    /// Records `access`, started in `ticket`, as the latest in its direction; returns the
-    /// previous one's ticket when `access` begins where that one ended, on the same file
-    /// (the caller asks its slots whether that operation is still in flight).
+        /// Puts `started` in place of the stream `access` continues and returns that
+        /// stream's previous ticket; nil, replacing the oldest entry, when it continues none.
+        @inline(__always)
+        mutating func record(_ access: Access, _ started: Started) -> SlotTicket? {
+            for index in entries.indices {
+                let entry = entries[index]
+                if entry.end == access.offset, entry.file == access.file, entry.registered == access.registered {
+                    entries[index] = started
+                    return entry.ticket
+                }
+            }
+            entries[oldest] = started
+            oldest = (oldest + 1) % entries.count
+            return nil
+        }
+    }
+
+    private var reads = Recent()
+    private var writes = Recent()
+
+    /// Records `access`, started in `ticket`, as the latest of its stream; returns the
+    /// ticket of the request it continues (one of its direction that ended where it
+    /// begins, on the same file), nil when it starts a new stream. The caller asks its
+    /// slots whether that operation is still in flight.
     @inline(__always)
     mutating func start(_ access: Access, ticket: SlotTicket) -> SlotTicket? {
         let started = Started(
             file: access.file, registered: access.registered, end: access.offset &+ UInt64(access.length),
             ticket: ticket)
-        let previous: Started?
-        if access.write {
-            previous = lastWrite
-            lastWrite = started
-        } else {
-            previous = lastRead
-            lastRead = started
-        }
-        guard let previous, previous.end == access.offset, previous.file == access.file,
-            previous.registered == access.registered
-        else { return nil }
-        return previous.ticket
+        return access.write ? writes.record(access, started) : reads.record(access, started)
     }
 }
 

@@ -48,7 +48,7 @@ public struct DriverStatistics: Sendable, Equatable {
     /// runtime's `FixedBufferPool`, which this ring registered.
     public var fixedBufferOperations = 0
     /// O_DIRECT reads and writes that waited for the worker's next enter instead of
-    /// entering as they started: each continued the previous one, still in flight, on the
+    /// entering as they started: each continued a recent one, still in flight, on the
     /// same file (`URingRuntime.Submission.directIOAtOnce`), so the block layer may merge them.
     public var contiguousDirectIOBatched = 0
     /// Whether this ring registered the runtime's fixed buffers (false without a pool).

@@ -61,8 +61,9 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         case batched
         /// Reads and writes of files opened with `.direct` enter the kernel as they start
         /// (the device works while the task returns and its worker parks), except one that
-        /// begins where the previous one of its kind on that worker ended, on the same
-        /// file, while that one is still in flight: it waits for the batch, where the block
+        /// begins where a recent one of its kind on that worker ended (up to four streams
+        /// each of reads and writes are followed), on the same file, while that one is
+        /// still in flight: it waits for the batch, where the block
         /// layer can merge it with its neighbours (`DriverStatistics.contiguousDirectIOBatched`
         /// counts them). The rest is batched. The default.
         case directIOAtOnce = "direct"
