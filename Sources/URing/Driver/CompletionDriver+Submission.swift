@@ -15,8 +15,8 @@ extension CompletionDriver {
     /// Starts `operation` in the reserved `ticket`; its waiter is resumed from a CQE, or
     /// at once when it was cancelled before reaching the ring or the ring refused it.
     /// `directIO`: an O_DIRECT read or write, which enters the kernel at once unless the
-    /// runtime batches everything (`URingRuntime.Submission`) or it continues the previous
-    /// one while that is in flight (`ContiguousDirectIO`).
+    /// runtime batches everything (`URingRuntime.Submission`) or it continues a recent one
+    /// while that is in flight (`ContiguousDirectIO`).
     func start<Operation: RingOperation>(
         _ operation: Operation, ticket: SlotTicket, deadline: ClockDeadline?,
         continuation: UnsafeContinuation<OperationOutcome, Never>, directIO: Bool = false

@@ -66,8 +66,8 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     public internal(set) var submissionsAwaitCompletion = false
     /// Ring timeouts holding timer jobs, of `slots.inUse` (they do not make `park` spin).
     var timersInFlight = 0
-    /// The last O_DIRECT read and write started here (`.directIOAtOnce` holds back the next
-    /// one when it continues them).
+    /// The latest O_DIRECT reads and writes of the streams started here (`.directIOAtOnce`
+    /// holds back a request that continues one of them).
     var contiguousDirectIO = ContiguousDirectIO()
     #else
     @exclusivity(unchecked) var ring: Ring
@@ -82,8 +82,8 @@ package final class CompletionDriver: Parker, @unchecked Sendable {
     @exclusivity(unchecked) public internal(set) var submissionsAwaitCompletion = false
     /// Ring timeouts holding timer jobs, of `slots.inUse` (they do not make `park` spin).
     @exclusivity(unchecked) var timersInFlight = 0
-    /// The last O_DIRECT read and write started here (`.directIOAtOnce` holds back the next
-    /// one when it continues them).
+    /// The latest O_DIRECT reads and writes of the streams started here (`.directIOAtOnce`
+    /// holds back a request that continues one of them).
     @exclusivity(unchecked) var contiguousDirectIO = ContiguousDirectIO()
     #endif
     /// Where timers go that this ring gives back (shutdown, lost CQEs); set by the runtime.

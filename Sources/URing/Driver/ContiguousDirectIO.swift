@@ -21,7 +21,7 @@ import Glibc
 /// next request continues. Owner thread only (a value in the driver).
 struct ContiguousDirectIO {
     /// The part of a file one read or write covers.
-    struct Access: Equatable {
+    struct Access {
         /// The descriptor, or the slot in the ring's registered file table.
         var file: Int32
         /// `file` names a registered file table slot (IOSQE_FIXED_FILE).
@@ -49,10 +49,14 @@ struct ContiguousDirectIO {
         /// The entry a request that continues none replaces (round robin).
         private var oldest = 0
 
-        /// Puts `started` in place of the stream `access` continues and returns that
-        /// stream's previous ticket; nil, replacing the oldest entry, when it continues none.
+        /// Makes `access`, started in `ticket`, the latest of the stream it continues and
+        /// returns that stream's previous ticket; nil, replacing the oldest entry, when it
+        /// continues none.
         @inline(__always)
-        mutating func record(_ access: Access, _ started: Started) -> SlotTicket? {
+        mutating func record(_ access: Access, ticket: SlotTicket) -> SlotTicket? {
+            let started = Started(
+                file: access.file, registered: access.registered, end: access.offset &+ UInt64(access.length),
+                ticket: ticket)
             for index in entries.indices {
                 let entry = entries[index]
                 if entry.end == access.offset, entry.file == access.file, entry.registered == access.registered {
@@ -75,10 +79,7 @@ struct ContiguousDirectIO {
     /// slots whether that operation is still in flight.
     @inline(__always)
     mutating func start(_ access: Access, ticket: SlotTicket) -> SlotTicket? {
-        let started = Started(
-            file: access.file, registered: access.registered, end: access.offset &+ UInt64(access.length),
-            ticket: ticket)
-        return access.write ? writes.record(access, started) : reads.record(access, started)
+        access.write ? writes.record(access, ticket: ticket) : reads.record(access, ticket: ticket)
     }
 }
 

@@ -63,9 +63,9 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         /// (the device works while the task returns and its worker parks), except one that
         /// begins where a recent one of its kind on that worker ended (up to four streams
         /// each of reads and writes are followed), on the same file, while that one is
-        /// still in flight: it waits for the batch, where the block
-        /// layer can merge it with its neighbours (`DriverStatistics.contiguousDirectIOBatched`
-        /// counts them). The rest is batched. The default.
+        /// still in flight: it waits for the batch, where the block layer can merge it with
+        /// its neighbours (`DriverStatistics.contiguousDirectIOBatched` counts them). The
+        /// rest is batched. The default.
         case directIOAtOnce = "direct"
         /// Every single-shot operation enters so, contiguous O_DIRECT requests too.
         case eachAtOnce = "each"
@@ -108,9 +108,8 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         public var registeredFiles = 0
         /// When prepared SQEs go to the kernel (default `.directIOAtOnce`): reads and writes
         /// of O_DIRECT files go as they start (unless they continue one still in flight),
-        /// everything else goes in one
-        /// io_uring_enter at the worker's next poll or park. `SWIFT_URING_SUBMIT`
-        /// (batched|direct|each) sets it on the default runtime.
+        /// everything else goes in one io_uring_enter at the worker's next poll or park.
+        /// `SWIFT_URING_SUBMIT` (batched|direct|each) sets it on the default runtime.
         public var submission = Submission.directIOAtOnce
         /// How long a worker with operations other than timers in flight keeps polling its
         /// ring before it sleeps there (default zero: it sleeps at once). 0...1 s;
