@@ -197,6 +197,28 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
         return result
     }
 
+    /// Most of `result`'s requests (`operations` at least) were held back for the batch,
+    /// and so entered the kernel together.
+    static func expectHeldBack(
+        _ result: (enters: Int, started: Int, heldBack: Int), _ label: String, operations: Int
+    ) {
+        print("\(label): \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back")
+        #expect(result.started >= operations)
+        #expect(result.heldBack >= result.started / 2, "\(label): continuing requests entered one by one")
+        #expect(result.enters < result.started, "\(label): the held-back requests still entered one by one")
+    }
+
+    /// None of `result`'s 128 or more requests was held back: each entered as it started.
+    static func expectNoneHeldBack(
+        _ result: (enters: Int, started: Int, heldBack: Int)?, _ label: String, _ why: String
+    ) {
+        guard let result else { return }
+        print("\(label): \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back")
+        #expect(result.started >= 128)
+        #expect(result.heldBack == 0, "\(label): \(why)")
+        #expect(result.enters >= result.started)
+    }
+
     @Test(
         "by default an O_DIRECT read or write that continues one in flight waits for the batch",
         arguments: [false, true], [false, true])
@@ -204,10 +226,7 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
         let label = "default, 8 contiguous O_DIRECT \(vectored ? "vectored " : "")\(write ? "writers" : "readers")"
         guard let result = try await Self.contiguousPass(.directIOAtOnce, streams: 8, write: write, vectored: vectored)
         else { return }
-        print("\(label): \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back")
-        #expect(result.started >= 128)
-        #expect(result.heldBack >= result.started / 2, "\(label): continuing requests entered one by one")
-        #expect(result.enters < result.started, "\(label): the held-back requests still entered one by one")
+        Self.expectHeldBack(result, label, operations: 128)
     }
 
     @Test(
@@ -218,10 +237,7 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
             "default, 8 contiguous O_DIRECT \(write ? "writers" : "readers") of a registered file, fixed buffers"
         guard let result = try await Self.contiguousPass(.directIOAtOnce, streams: 8, write: write, registered: true)
         else { return }
-        print("\(label): \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back")
-        #expect(result.started >= 128)
-        #expect(result.heldBack >= result.started / 2, "\(label): continuing requests entered one by one")
-        #expect(result.enters < result.started, "\(label): the held-back requests still entered one by one")
+        Self.expectHeldBack(result, label, operations: 128)
     }
 
     @Test("three files read side by side on one worker each continue their own stream")
@@ -229,32 +245,21 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
         let label = "default, 3 files x 4 contiguous O_DIRECT readers"
         guard let result = try await Self.contiguousPass(.directIOAtOnce, streams: 4, write: false, files: 3)
         else { return }
-        print("\(label): \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back")
-        #expect(result.started >= 3 * 128)
-        #expect(result.heldBack >= result.started / 2, "\(label): continuing requests entered one by one")
-        #expect(result.enters < result.started, "\(label): the held-back requests still entered one by one")
+        Self.expectHeldBack(result, label, operations: 3 * 128)
     }
 
     @Test("a contiguous O_DIRECT stream with one request in flight still enters as each starts")
     func oneContiguousStreamEntersAtOnce() async throws {
-        guard let result = try await Self.contiguousPass(.directIOAtOnce, streams: 1, write: false) else { return }
-        print(
-            "default, 1 contiguous O_DIRECT reader: \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back"
-        )
-        #expect(result.started >= 128)
-        #expect(result.heldBack == 0, "a read waited although the one it continues had completed")
-        #expect(result.enters >= result.started)
+        Self.expectNoneHeldBack(
+            try await Self.contiguousPass(.directIOAtOnce, streams: 1, write: false),
+            "default, 1 contiguous O_DIRECT reader", "a read waited although the one it continues had completed")
     }
 
     @Test(".eachAtOnce enters as each contiguous O_DIRECT read starts too")
     func eachAtOnceKeepsContiguousReadsApart() async throws {
-        guard let result = try await Self.contiguousPass(.eachAtOnce, streams: 8, write: false) else { return }
-        print(
-            "each, 8 contiguous O_DIRECT readers: \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back"
-        )
-        #expect(result.started >= 128)
-        #expect(result.heldBack == 0)
-        #expect(result.enters >= result.started)
+        Self.expectNoneHeldBack(
+            try await Self.contiguousPass(.eachAtOnce, streams: 8, write: false),
+            "each, 8 contiguous O_DIRECT readers", "a read waited although .eachAtOnce enters for every one")
     }
 
     @Test("the default enters as each O_DIRECT read starts, and batches cached reads")
