@@ -43,10 +43,12 @@ struct ContiguousDirectIO {
     }
 
     /// The latest request of up to four streams in one direction: enough for a few files
-    /// read or copied side by side on one worker; a fifth pushes out the oldest.
+    /// read or copied side by side on one worker; a fifth pushes out the oldest (the stream
+    /// that began longest ago, whether or not it went on since: round robin, not least
+    /// recently used).
     struct Recent {
         private var entries = InlineArray<4, Started>(repeating: .unused)
-        /// The entry a request that continues none replaces (round robin).
+        /// The entry a request that continues none replaces (round robin over new streams).
         private var oldest = 0
 
         /// Makes `access`, started in `ticket`, the latest of the stream it continues and
