@@ -95,10 +95,17 @@ struct AWorkerSpinsBeforeParkingOnlyWithOperationsInFlight {
     func idleWorkersDoNotSpin() async throws {
         let statistics = try await withRuntime(workers: 1, { $0.spinBeforeParking = .seconds(1) }) { runtime in
             let before = await runtime.statistics()[0]
-            for _ in 0..<5 {
-                try await Task.sleep(for: .milliseconds(5))
+            var after = before
+            // Five sleeps normally make five parks. On a loaded machine (sanitizers, busy
+            // cores) a sleep's timer can fall due before the worker reaches its park, so
+            // sleep on until five parks were seen (20 rounds at most: a hang watchdog).
+            for _ in 0..<20 {
+                for _ in 0..<5 {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                after = await runtime.statistics()[0]
+                if after.parks - before.parks >= 5 { break }
             }
-            let after = await runtime.statistics()[0]
             return (parks: after.parks - before.parks, spinning: after.spinningParks - before.spinningParks)
         }
         print("idle worker: \(statistics.parks) parks, \(statistics.spinning) of them polling first")
