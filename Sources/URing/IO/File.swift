@@ -96,9 +96,14 @@ public final class File: Sendable {
         while done < buffer.count {
             let chunk = UnsafeMutableRawBufferPointer(
                 rebasing: buffer[done..<min(buffer.count, done + Self.maximumChunk)])
-            let count = try await perform(
-                ReadOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done), registeredFile: registeredFileUse),
-                cancellable: !completesPromptly, directIO: isDirect)
+            let count: Int
+            do {
+                count = try await perform(
+                    ReadOperation(descriptor: descriptor, buffer: chunk, offset: start + UInt64(done), registeredFile: registeredFileUse),
+                    cancellable: !completesPromptly, directIO: isDirect)
+            } catch {
+                throw directIOError(error, chunk.baseAddress, count: chunk.count, offset: start + UInt64(done))
+            }
             done += count
             if count < chunk.count { break }
         }
