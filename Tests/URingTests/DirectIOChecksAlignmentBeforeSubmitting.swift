@@ -60,6 +60,32 @@ struct DirectIOChecksAlignmentBeforeSubmitting {
         }
     }
 
+    @Test("read(count:at:), write([UInt8], at:) and readChunks allocate aligned memory on an O_DIRECT file")
+    func convenienceCallsAlignTheirOwnMemory() async throws {
+        let scratch = try TemporaryFile()
+        try await withRuntime { _ in
+            let file: File
+            do {
+                file = try await File.open(scratch.path, .readWrite, options: [.direct])
+            } catch let error as PathError where error.errno == .invalidArgument {
+                print("skipped: \(scratch.path) is on a file system without O_DIRECT (EINVAL at open)")
+                return
+            }
+            // Malloc's 16-byte alignment would fail each of these calls 31 times in 32.
+            // Several rounds, so an allocator that happens to align one call cannot pass it.
+            for round in 0..<8 {
+                let bytes = (0..<8_192).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ round) }
+                try await file.write(bytes, at: 0)
+                #expect(try await file.read(count: 8_192, at: 0) == bytes)
+                #expect(try await file.read(count: 4_096, at: 4_096) == Array(bytes[4_096...]))
+                var chunks: [[UInt8]] = []
+                for try await chunk in try file.readChunks(chunkSize: 4_096, range: 0..<8_192) { chunks.append(chunk) }
+                #expect(chunks == [Array(bytes[..<4_096]), Array(bytes[4_096...])])
+            }
+            try await file.close()
+        }
+    }
+
     @Test("a file opened without .direct takes unaligned buffers as before")
     func bufferedFileIsNotChecked() async throws {
         let scratch = try TemporaryFile(contents: Array(repeating: 7, count: 300))

@@ -92,6 +92,11 @@ public final class AlignedBuffer {
 /// then reports as the same error.
 let directAlignment = 512
 
+/// The alignment of the memory File allocates itself for an O_DIRECT file (`read(count:at:)`,
+/// `write(_: [UInt8], at:)`, `readChunks`): a page, which also satisfies devices with
+/// 4096-byte logical blocks.
+let directBufferAlignment = 4_096
+
 extension File {
     /// Throws `URingError.misalignedDirectIO` unless address, length and offset are all
     /// multiples of 512 (only for files opened with `.direct`).
@@ -103,6 +108,9 @@ extension File {
             throw URingError.misalignedDirectIO(address: address, count: count, offset: offset)
         }
     }
+
+    /// The alignment for memory this File allocates for its own reads and writes.
+    var bufferAlignment: Int { isDirect ? directBufferAlignment : 16 }
 
     /// The typed error for the kernel's EINVAL on an O_DIRECT file (alignment finer than
     /// 512 bytes is the usual cause); other errors pass through.

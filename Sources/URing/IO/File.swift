@@ -110,15 +110,19 @@ public final class File: Sendable {
         return done
     }
 
-    /// Reads up to `count` bytes from `offset` (fewer at end of file).
+    /// Reads up to `count` bytes from `offset` (fewer at end of file). On an O_DIRECT file
+    /// the memory read into is aligned for it; `count` and `offset` must be multiples of
+    /// the device's logical block size.
     ///
     /// - Throws: `URingError.invalidArgument` for a negative count or offset,
-    ///   `Errno.noMemory` when `count` bytes cannot be allocated.
+    ///   `Errno.noMemory` when `count` bytes cannot be allocated,
+    ///   `URingError.misalignedDirectIO` for an O_DIRECT file and a count or offset the
+    ///   device cannot take.
     public func read(count: Int, at offset: Int64) async throws -> [UInt8] {
         guard count >= 0 else { throw URingError.invalidArgument("count must not be negative, got \(count)") }
         // Safety: owned here and freed on every path after the read returned (the ring no
         // longer touches it then). A count too large to allocate throws ENOMEM.
-        let buffer = try IOBuffer.allocate(byteCount: count)
+        let buffer = try IOBuffer.allocate(byteCount: count, alignment: bufferAlignment)
         defer { IOBuffer.free(buffer) }
         let read = try await self.read(into: buffer, at: offset)
         return Array(UnsafeRawBufferPointer(rebasing: buffer[..<read]))
@@ -171,9 +175,12 @@ public final class File: Sendable {
         }
     }
 
-    /// Writes all of `bytes` at `offset` (copied first: the ring needs memory it owns).
+    /// Writes all of `bytes` at `offset` (copied first: the ring needs memory it owns, and
+    /// on an O_DIRECT file memory aligned for it; there `bytes.count` and `offset` must be
+    /// multiples of the device's logical block size, or this throws
+    /// `URingError.misalignedDirectIO`).
     public func write(_ bytes: [UInt8], at offset: Int64) async throws {
-        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: bufferAlignment)
         defer { copy.deallocate() }
         bytes.withUnsafeBytes { copy.copyMemory(from: $0) }
         try await write(UnsafeRawBufferPointer(copy), at: offset)

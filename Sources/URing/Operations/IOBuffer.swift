@@ -15,14 +15,15 @@ enum IOBuffer {
         return pages.multipliedReportingOverflow(by: pageSize).overflow ? Int.max : pages * pageSize
     }()
 
-    /// `byteCount` bytes (aligned to 16), or `Errno.noMemory` when that is more than the
-    /// machine's memory or malloc refuses it. Free with `IOBuffer.free`.
-    static func allocate(byteCount: Int) throws -> UnsafeMutableRawBufferPointer {
+    /// `byteCount` bytes aligned to `alignment` (a power of two, at least 16), or
+    /// `Errno.noMemory` when that is more than the machine's memory or malloc refuses it.
+    /// Free with `IOBuffer.free`.
+    static func allocate(byteCount: Int, alignment: Int = 16) throws -> UnsafeMutableRawBufferPointer {
         guard byteCount >= 0 else { throw URingError.invalidArgument("a buffer size must not be negative, got \(byteCount)") }
         guard byteCount <= physicalMemory else { throw Errno.noMemory }
         var pointer: UnsafeMutableRawPointer?
         // Safety: posix_memalign hands out uninitialised bytes the caller owns until free.
-        guard posix_memalign(&pointer, 16, max(byteCount, 1)) == 0, let pointer else { throw Errno.noMemory }
+        guard posix_memalign(&pointer, alignment, max(byteCount, 1)) == 0, let pointer else { throw Errno.noMemory }
         return UnsafeMutableRawBufferPointer(start: pointer, count: byteCount)
     }
 

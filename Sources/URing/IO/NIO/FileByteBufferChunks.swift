@@ -14,7 +14,10 @@ extension File {
     ///
     /// - Throws: `URingError.invalidArgument` for a chunk size below 1 or above
     ///   ByteBuffer's 4 GiB limit, or a range that starts below 0. Iterating throws what
-    ///   `read(into:count:at:)` throws (`URingError.closed` once the file is closed).
+    ///   `read(into:count:at:)` throws (`URingError.closed` once the file is closed;
+    ///   on an O_DIRECT file, `URingError.misalignedDirectIO` whenever the ByteBuffer's
+    ///   memory is not aligned for it, which is most of the time: read such a file with
+    ///   `readChunks(chunkSize:range:)`).
     public func readChunks(
         chunkSize: Int = 128 * 1024, range: Range<Int64> = 0..<Int64.max, allocator: ByteBufferAllocator
     ) throws -> FileByteBufferChunks {
