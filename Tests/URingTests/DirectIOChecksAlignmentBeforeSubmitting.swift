@@ -86,6 +86,54 @@ struct DirectIOChecksAlignmentBeforeSubmitting {
         }
     }
 
+    @Test("vectored reads and writes on an O_DIRECT file round-trip, and check every buffer before submitting")
+    func vectoredCallsCheckEveryBuffer() async throws {
+        let scratch = try TemporaryFile()
+        try await withRuntime { _ in
+            let file: File
+            do {
+                file = try await File.open(scratch.path, .readWrite, options: [.direct])
+            } catch let error as PathError where error.errno == .invalidArgument {
+                print("skipped: \(scratch.path) is on a file system without O_DIRECT (EINVAL at open)")
+                return
+            }
+            let source = try AlignedBuffer(byteCount: 8_192)
+            for index in 0..<source.bytes.count { source.bytes[index] = UInt8(truncatingIfNeeded: index &* 29) }
+            let halves = [UnsafeRawBufferPointer(rebasing: source.bytes[..<4_096]), UnsafeRawBufferPointer(rebasing: source.bytes[4_096...])]
+            try await file.write(halves, at: 4_096)
+            let target = try AlignedBuffer(byteCount: 8_192)
+            let targetHalves = [
+                UnsafeMutableRawBufferPointer(rebasing: target.bytes[4_096...]),
+                UnsafeMutableRawBufferPointer(rebasing: target.bytes[..<4_096]),
+            ]
+            #expect(try await file.read(into: targetHalves, at: 4_096) == 8_192)
+            #expect(Array(target.bytes[4_096...]) == Array(source.bytes[..<4_096]))
+            #expect(Array(target.bytes[..<4_096]) == Array(source.bytes[4_096...]))
+
+            // The second buffer is the bad one: each is checked, not only the first.
+            let shifted = UnsafeMutableRawBufferPointer(rebasing: target.bytes[1..<513])
+            await #expect(throws: URingError.misalignedDirectIO(
+                address: UInt(bitPattern: shifted.baseAddress), count: 512, offset: 0)
+            ) {
+                _ = try await file.read(into: [targetHalves[1], shifted], at: 0)
+            }
+            let short = UnsafeRawBufferPointer(rebasing: source.bytes[4_096..<4_196])
+            await #expect(throws: URingError.misalignedDirectIO(
+                address: UInt(bitPattern: short.baseAddress), count: 100, offset: 0)
+            ) {
+                try await file.write([halves[0], short], at: 0)
+            }
+            await #expect(throws: URingError.misalignedDirectIO(
+                address: UInt(bitPattern: source.bytes.baseAddress), count: 4_096, offset: 100)
+            ) {
+                try await file.write([halves[0]], at: 100)
+            }
+            // Nothing reached the file: its first 4 KiB are still zeros.
+            #expect(try await file.read(count: 4_096, at: 0) == Array(repeating: 0, count: 4_096))
+            try await file.close()
+        }
+    }
+
     @Test("a file opened without .direct takes unaligned buffers as before")
     func bufferedFileIsNotChecked() async throws {
         let scratch = try TemporaryFile(contents: Array(repeating: 7, count: 300))

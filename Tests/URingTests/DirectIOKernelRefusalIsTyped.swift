@@ -1,7 +1,7 @@
 // An O_DIRECT call that passes File's own check (512-byte alignment) can still be refused
 // by a device with larger logical blocks: the kernel answers EINVAL, and the caller gets
-// URingError.misalignedDirectIO for it on every path (one SQE, a buffer over one SQE's
-// limit done in chunks, readChunks), never a bare Errno.
+// URingError.misalignedDirectIO for it on every path (one SQE, vectored, a buffer over
+// one SQE's limit done in chunks, readChunks), never a bare Errno.
 
 import Glibc
 import SystemPackage
@@ -39,6 +39,18 @@ struct DirectIOKernelRefusalIsTyped {
             }
             await #expect(throws: URingError.misalignedDirectIO(address: address, count: 4_096, offset: 512)) {
                 try await file.write(UnsafeRawBufferPointer(oneBlock), at: 512)
+            }
+
+            // Vectored: the first buffer of the refused SQE, and all it asked for.
+            let halves = [
+                UnsafeMutableRawBufferPointer(rebasing: buffer.bytes[..<4_096]),
+                UnsafeMutableRawBufferPointer(rebasing: buffer.bytes[4_096...]),
+            ]
+            await #expect(throws: URingError.misalignedDirectIO(address: address, count: 8_192, offset: 512)) {
+                _ = try await file.read(into: halves, at: 512)
+            }
+            await #expect(throws: URingError.misalignedDirectIO(address: address, count: 8_192, offset: 512)) {
+                try await file.write(halves.map { UnsafeRawBufferPointer($0) }, at: 512)
             }
 
             // The chunked paths name the chunk the kernel refused (here the first).

@@ -21,19 +21,28 @@ extension File {
     ///
     /// - Throws: `URingError.invalidArgument` for a negative offset, more than
     ///   `maximumVectorCount` buffers, or buffers that add up to more than `Int.max`
-    ///   bytes; `URingError.closed`; the kernel's `Errno`.
+    ///   bytes; `URingError.closed`; on an O_DIRECT file, `URingError.misalignedDirectIO`
+    ///   for a buffer whose address or length, or an offset, the device cannot take;
+    ///   the kernel's `Errno`.
     public func read(into buffers: [UnsafeMutableRawBufferPointer], at offset: Int64) async throws -> Int {
         let start = try Self.validOffset(offset)
         let pieces = buffers.map { (base: $0.baseAddress, length: $0.count) }
         let total = try Self.validTotal(of: pieces)
         if total == 0 { return 0 }
+        try checkDirectAlignment(of: pieces, offset: start)
         return try await withUse {
             var done = 0
             while done < total {
-                let vectors = IOVectors(Self.pieces(pieces, skipping: done))
-                let count = try await perform(
-                    ReadVectorOperation(descriptor: descriptor, vectors: vectors, offset: start + UInt64(done), registeredFile: registeredFileUse),
-                    cancellable: !completesPromptly, directIO: isDirect)
+                let rest = Self.pieces(pieces, skipping: done)
+                let count: Int
+                do {
+                    count = try await perform(
+                        ReadVectorOperation(
+                            descriptor: descriptor, vectors: IOVectors(rest), offset: start + UInt64(done), registeredFile: registeredFileUse),
+                        cancellable: !completesPromptly, directIO: isDirect)
+                } catch {
+                    throw directIOError(error, rest.first?.base, count: total - done, offset: start + UInt64(done))
+                }
                 let asked = min(total - done, Self.maximumTransfer)
                 done += count
                 // Short of what one SQE could carry: end of file, or all a stream had.
@@ -48,23 +57,41 @@ extension File {
     ///
     /// - Throws: `URingError.invalidArgument` for a negative offset, more than
     ///   `maximumVectorCount` buffers, or buffers that add up to more than `Int.max`
-    ///   bytes; `URingError.closed`; the kernel's `Errno` (ENOSPC when it accepts 0 bytes).
+    ///   bytes; `URingError.closed`; on an O_DIRECT file, `URingError.misalignedDirectIO`
+    ///   for a buffer whose address or length, or an offset, the device cannot take; the
+    ///   kernel's `Errno` (ENOSPC when it accepts 0 bytes).
     public func write(_ buffers: [UnsafeRawBufferPointer], at offset: Int64) async throws {
         let start = try Self.validOffset(offset)
         // Safety: writev only reads through these pointers; iovec's field is mutable by type only.
         let pieces = buffers.map { (base: UnsafeMutableRawPointer(mutating: $0.baseAddress), length: $0.count) }
         let total = try Self.validTotal(of: pieces)
         if total == 0 { return }
+        try checkDirectAlignment(of: pieces, offset: start)
         try await withUse {
             var done = 0
             while done < total {
-                let vectors = IOVectors(Self.pieces(pieces, skipping: done))
-                let count = try await perform(
-                    WriteVectorOperation(descriptor: descriptor, vectors: vectors, offset: start + UInt64(done), registeredFile: registeredFileUse),
-                    cancellable: !completesPromptly, directIO: isDirect)
+                let rest = Self.pieces(pieces, skipping: done)
+                let count: Int
+                do {
+                    count = try await perform(
+                        WriteVectorOperation(
+                            descriptor: descriptor, vectors: IOVectors(rest), offset: start + UInt64(done), registeredFile: registeredFileUse),
+                        cancellable: !completesPromptly, directIO: isDirect)
+                } catch {
+                    throw directIOError(error, rest.first?.base, count: total - done, offset: start + UInt64(done))
+                }
                 if count == 0 { throw Errno.noSpace }
                 done += count
             }
+        }
+    }
+
+    /// On an O_DIRECT file, throws `URingError.misalignedDirectIO` for the first non-empty
+    /// piece whose address or length is not a multiple of 512, or for an offset that is not.
+    func checkDirectAlignment(of pieces: [(base: UnsafeMutableRawPointer?, length: Int)], offset: UInt64) throws {
+        guard isDirect else { return }
+        for piece in pieces where piece.length > 0 {
+            try checkDirectAlignment(piece.base, count: piece.length, offset: offset)
         }
     }
 
