@@ -60,7 +60,7 @@ struct DirectIOChecksAlignmentBeforeSubmitting {
         }
     }
 
-    @Test("read(count:at:), write([UInt8], at:) and readChunks allocate aligned memory on an O_DIRECT file")
+    @Test("read(count:at:), write([UInt8], at:) and readChunks allocate aligned memory on an O_DIRECT file; reads take any count")
     func convenienceCallsAlignTheirOwnMemory() async throws {
         let scratch = try TemporaryFile()
         try await withRuntime { _ in
@@ -82,6 +82,15 @@ struct DirectIOChecksAlignmentBeforeSubmitting {
                 for try await chunk in try file.readChunks(chunkSize: 4_096, range: 0..<8_192) { chunks.append(chunk) }
                 #expect(chunks == [Array(bytes[..<4_096]), Array(bytes[4_096...])])
             }
+            // Counts and range ends need no alignment: the read is rounded up, the rest dropped.
+            let bytes = (0..<8_192).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 7) }
+            #expect(try await file.read(count: 1_000, at: 512) == Array(bytes[512..<1_512]))
+            var chunks: [[UInt8]] = []
+            for try await chunk in try file.readChunks(chunkSize: 4_096, range: 0..<5_000) { chunks.append(chunk) }
+            #expect(chunks == [Array(bytes[..<4_096]), Array(bytes[4_096..<5_000])])
+            chunks = []
+            for try await chunk in try file.readChunks(chunkSize: 4_096, range: 4_096..<20_000) { chunks.append(chunk) }
+            #expect(chunks == [Array(bytes[4_096...])])
             try await file.close()
         }
     }

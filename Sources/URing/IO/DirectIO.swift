@@ -112,6 +112,15 @@ extension File {
     /// The alignment for memory this File allocates for its own reads and writes.
     var bufferAlignment: Int { isDirect ? directBufferAlignment : 16 }
 
+    /// How many bytes to read into memory of its own when the caller wants `count`: on an
+    /// O_DIRECT file, `count` rounded up to whole `directBufferAlignment` blocks (the
+    /// extra bytes are dropped), so any count can be asked for; `count` otherwise.
+    func ownReadSize(_ count: Int) -> Int {
+        guard isDirect else { return count }
+        let (sum, overflow) = count.addingReportingOverflow(directBufferAlignment - 1)
+        return overflow ? count : sum & ~(directBufferAlignment - 1)
+    }
+
     /// The typed error for the kernel's EINVAL on an O_DIRECT file (alignment finer than
     /// 512 bytes is the usual cause); other errors pass through.
     func directIOError(_ error: Error, _ address: UnsafeRawPointer?, count: Int, offset: UInt64) -> Error {

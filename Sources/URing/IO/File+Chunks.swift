@@ -26,9 +26,9 @@ extension File {
     /// - Throws: `URingError.invalidArgument` for a `chunkSize` below 1 or above 64 MiB,
     ///   or a range that starts below 0. From `next()`: what `read(into:at:)` throws
     ///   (`URingError.closed`; on an O_DIRECT file, whose chunks get memory aligned for
-    ///   it, `URingError.misalignedDirectIO` unless `chunkSize` and the range's start are
-    ///   multiples of the device's logical block size; the kernel's `Errno`),
-    ///   `Errno.noMemory`, `CancellationError`.
+    ///   it and may end anywhere, `URingError.misalignedDirectIO` unless `chunkSize` and
+    ///   the range's start are multiples of the device's logical block size; the
+    ///   kernel's `Errno`), `Errno.noMemory`, `CancellationError`.
     public func readChunks(chunkSize: Int = File.defaultChunkSize, range: Range<Int64> = 0..<Int64.max) throws -> FileChunks {
         guard chunkSize >= 1 && chunkSize <= FileChunks.largestChunk else {
             throw URingError.invalidArgument("chunkSize must lie in 1...\(FileChunks.largestChunk), got \(chunkSize)")
@@ -61,18 +61,18 @@ extension File {
     fileprivate func readChunk(count: Int, at offset: UInt64) async throws -> [UInt8] {
         // Safety: owned here and freed on every path after the read returned (the ring no
         // longer touches it then).
-        let buffer = try IOBuffer.allocate(byteCount: count, alignment: bufferAlignment)
+        let buffer = try IOBuffer.allocate(byteCount: ownReadSize(count), alignment: bufferAlignment)
         defer { IOBuffer.free(buffer) }
-        try checkDirectAlignment(buffer.baseAddress, count: count, offset: offset)
+        try checkDirectAlignment(buffer.baseAddress, count: buffer.count, offset: offset)
         let read: Int
         do {
             read = try await perform(
                 ReadOperation(descriptor: descriptor, buffer: buffer, offset: offset, registeredFile: registeredFileUse),
                 directIO: isDirect)
         } catch {
-            throw directIOError(error, buffer.baseAddress, count: count, offset: offset)
+            throw directIOError(error, buffer.baseAddress, count: buffer.count, offset: offset)
         }
-        return Array(UnsafeRawBufferPointer(rebasing: buffer[..<read]))
+        return Array(UnsafeRawBufferPointer(rebasing: buffer[..<min(read, count)]))
     }
 }
 

@@ -111,21 +111,22 @@ public final class File: Sendable {
     }
 
     /// Reads up to `count` bytes from `offset` (fewer at end of file). On an O_DIRECT file
-    /// the memory read into is aligned for it; `count` and `offset` must be multiples of
-    /// the device's logical block size.
+    /// the read goes into memory aligned for it, rounded up to whole 4 KiB (the bytes past
+    /// `count` are dropped), so any count works; `offset` must be a multiple of the
+    /// device's logical block size.
     ///
     /// - Throws: `URingError.invalidArgument` for a negative count or offset,
     ///   `Errno.noMemory` when `count` bytes cannot be allocated,
-    ///   `URingError.misalignedDirectIO` for an O_DIRECT file and a count or offset the
-    ///   device cannot take.
+    ///   `URingError.misalignedDirectIO` for an O_DIRECT file and an offset the device
+    ///   cannot take.
     public func read(count: Int, at offset: Int64) async throws -> [UInt8] {
         guard count >= 0 else { throw URingError.invalidArgument("count must not be negative, got \(count)") }
         // Safety: owned here and freed on every path after the read returned (the ring no
         // longer touches it then). A count too large to allocate throws ENOMEM.
-        let buffer = try IOBuffer.allocate(byteCount: count, alignment: bufferAlignment)
+        let buffer = try IOBuffer.allocate(byteCount: ownReadSize(count), alignment: bufferAlignment)
         defer { IOBuffer.free(buffer) }
         let read = try await self.read(into: buffer, at: offset)
-        return Array(UnsafeRawBufferPointer(rebasing: buffer[..<read]))
+        return Array(UnsafeRawBufferPointer(rebasing: buffer[..<min(read, count)]))
     }
 
     // MARK: Writing
