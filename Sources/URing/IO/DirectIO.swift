@@ -11,7 +11,9 @@ import Glibc
 extension FileDescriptor.OpenOptions {
     /// O_DIRECT: transfers go between the device and your buffer, bypassing the page
     /// cache. Buffers, lengths and offsets must be multiples of the device's logical
-    /// block size (use `AlignedBuffer`; 4096 suits every device).
+    /// block size (use `AlignedBuffer`; 4096 suits every device). A file system without
+    /// O_DIRECT (tmpfs before Linux 6.6, some FUSE file systems) refuses the open:
+    /// `File.open` throws a `PathError` whose `errno` is EINVAL.
     public static var direct: FileDescriptor.OpenOptions { FileDescriptor.OpenOptions(rawValue: directFlag) }
 }
 

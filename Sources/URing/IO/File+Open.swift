@@ -20,7 +20,8 @@ extension File {
     ///   released unclosed closes its descriptor when it is freed).
     /// - Throws: `URingError.invalidArgument` for an empty path or `.create` without
     ///   permissions; ``PathError`` naming `path` and "openat" for the kernel's errors
-    ///   (ENOENT, EACCES, EISDIR, ...: match its `errno`).
+    ///   (ENOENT, EACCES, EISDIR, EINVAL for `.direct` on a file system without O_DIRECT,
+    ///   ...: match its `errno`).
     public static func open(
         _ path: FilePath,
         _ mode: FileDescriptor.AccessMode,
