@@ -48,7 +48,7 @@ struct ContiguousDirectIORecognisesContinuations {
         }
     }
 
-    @Test("a fifth stream pushes out the oldest")
+    @Test("a fifth stream pushes out the one that went on least recently")
     func fifthStream() {
         var record = ContiguousDirectIO()
         for file: Int32 in 3...7 {
@@ -57,6 +57,36 @@ struct ContiguousDirectIORecognisesContinuations {
         // File 3's stream was pushed out by file 7's; files 4-7 are still followed.
         #expect(record.start(Self.access(file: 3, offset: 4_096), ticket: Self.ticket(13)) == nil)
         #expect(record.start(Self.access(file: 7, offset: 4_096), ticket: Self.ticket(17)) == Self.ticket(7))
+
+        // Four streams; 3, 4 and 6 go on, 5 does not: a one-off request replaces 5, not
+        // 3, which started first.
+        var another = ContiguousDirectIO()
+        for file: Int32 in 3...6 {
+            _ = another.start(Self.access(file: file, offset: 0), ticket: Self.ticket(UInt32(file)))
+        }
+        for file: Int32 in [3, 4, 6] {
+            #expect(
+                another.start(Self.access(file: file, offset: 4_096), ticket: Self.ticket(10 + UInt32(file)))
+                    == Self.ticket(UInt32(file)))
+        }
+        #expect(another.start(Self.access(file: 9, offset: 1 << 20), ticket: Self.ticket(99)) == nil)
+        #expect(another.start(Self.access(file: 3, offset: 8_192), ticket: Self.ticket(23)) == Self.ticket(13))
+        #expect(another.start(Self.access(file: 5, offset: 4_096), ticket: Self.ticket(15)) == nil)
+    }
+
+    @Test("a stream that goes on stays followed among any number of one-off requests")
+    func streamAmongOneOffRequests() {
+        var record = ContiguousDirectIO()
+        #expect(record.start(Self.access(file: 3, offset: 0), ticket: Self.ticket(1)) == nil)
+        var previous = Self.ticket(1)
+        for round: UInt32 in 1...12 {
+            // A random read of another file: it continues nothing and starts a stream of one.
+            #expect(
+                record.start(Self.access(file: 9, offset: UInt64(round) << 20), ticket: Self.ticket(100 + round)) == nil)
+            let next = Self.ticket(round + 1)
+            #expect(record.start(Self.access(file: 3, offset: UInt64(round) * 4_096), ticket: next) == previous)
+            previous = next
+        }
     }
 
     @Test("another file, or the same number naming a registered slot, is not a continuation")

@@ -77,17 +77,18 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
     /// sequential reader with several requests in flight does; `vectored`: each block as two
     /// 2 KiB buffers of one readv/writev; `registered`: the file in a registered file table
     /// slot and the memory in the runtime's fixed buffers; `files`: that many descriptors of
-    /// the file, each read or written so by its own `streams` tasks, side by side); the
-    /// enters, the operations
+    /// the file, each read or written so by its own `streams` tasks, side by side;
+    /// `randomReaders`: that many more tasks, each reading 64 blocks in a scattered order
+    /// through a descriptor of their own meanwhile); the enters, the operations
     /// started and those held back for the batch (`contiguousDirectIOBatched`) during the
     /// second pass. nil when the file system refuses O_DIRECT (the reason is printed).
     static func contiguousPass(
         _ submission: URingRuntime.Submission, streams: Int, write: Bool, vectored: Bool = false,
-        registered: Bool = false, files: Int = 1
+        registered: Bool = false, files: Int = 1, randomReaders: Int = 0
     ) async throws -> (enters: Int, started: Int, heldBack: Int)? {
         let blocks = 128, size = 4_096
         let scratch = try TemporaryFile(contents: (0..<blocks * size).map { UInt8(truncatingIfNeeded: $0 / size) })
-        let aligned = try AlignedBuffer(byteCount: files * streams * size)
+        let aligned = try AlignedBuffer(byteCount: (files * streams + randomReaders) * size)
         defer { withExtendedLifetime(aligned) {} }
         let whole = TestBuffer(bytes: aligned.bytes)
         let result = try await withRuntime(
@@ -103,13 +104,14 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
             // `files` Files of the one scratch file: a descriptor, and a stream of blocks, each.
             var opened: [File] = []
             do {
-                for _ in 0..<files {
+                for _ in 0..<files + (randomReaders > 0 ? 1 : 0) {
                     opened.append(try await File.open(scratch.path, write ? .readWrite : .readOnly, options: [.direct]))
                 }
             } catch let error as PathError where error.errno == .invalidArgument {
                 print("skipped: \(scratch.path) is on a file system without O_DIRECT (EINVAL at open)")
                 return nil
             }
+            let randomFile = randomReaders > 0 ? opened.removeLast() : nil
             let handles = opened
             // Each stream's 4 KiB: a slice of one aligned buffer, or a fixed buffer.
             var leases: [FixedBuffer] = []
@@ -121,7 +123,7 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
                 for _ in 0..<files * streams { leases.append(try #require(pool.take())) }
                 storage = leases.map { TestBuffer(bytes: $0.bytes) }
             } else {
-                storage = (0..<files * streams).map {
+                storage = (0..<files * streams + randomReaders).map {
                     TestBuffer(bytes: UnsafeMutableRawBufferPointer(rebasing: whole.bytes[$0 * size..<($0 + 1) * size]))
                 }
             }
@@ -164,6 +166,18 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
                             }
                         }
                     }
+                    for reader in 0..<randomReaders {
+                        guard let randomFile else { break }
+                        group.addTask {
+                            let buffer = buffers[files * streams + reader].bytes
+                            // 37 blocks on each time (mod 128): no read begins where one ended.
+                            for step in 0..<64 {
+                                let index = (reader * 11 + step * 37) % blocks
+                                let count = try await randomFile.read(into: buffer, at: Int64(index * size))
+                                #expect(count == size && buffer[0] == UInt8(truncatingIfNeeded: index))
+                            }
+                        }
+                    }
                     try await group.waitForAll()
                 }
             }
@@ -172,6 +186,7 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
             try await pass(write ? 0x5A : 0)
             let after = await runtime.statistics()
             for file in handles { try await file.close() }
+            try await randomFile?.close()
             if registered {
                 // Every read or write named the file by its slot and used a fixed buffer
                 // (READ_FIXED/WRITE_FIXED with IOSQE_FIXED_FILE).
@@ -246,6 +261,21 @@ struct SubmissionPolicyDecidesWhenOperationsEnter {
         guard let result = try await Self.contiguousPass(.directIOAtOnce, streams: 4, write: false, files: 3)
         else { return }
         Self.expectHeldBack(result, label, operations: 3 * 128)
+    }
+
+    @Test("a file read sequentially among random reads on one worker keeps its stream")
+    func contiguousStreamAmongRandomReads() async throws {
+        let label = "default, 4 contiguous O_DIRECT readers and 4 random ones"
+        guard let result = try await Self.contiguousPass(.directIOAtOnce, streams: 4, write: false, randomReaders: 4)
+        else { return }
+        print("\(label): \(result.enters) enters for \(result.started) operations, \(result.heldBack) held back")
+        // 128 sequential reads and 256 random ones: the random ones continue nothing, and
+        // most sequential ones still wait for the batch. (Which stream a one-off request
+        // replaces is pinned in ContiguousDirectIORecognisesContinuations; here it moves
+        // the count by about a tenth: 77-93 held back replacing round robin, 90-102 least
+        // recently used.)
+        #expect(result.started >= 128 + 256)
+        #expect(result.heldBack >= 64, "\(label): the sequential reads entered one by one among the random ones")
     }
 
     @Test("a contiguous O_DIRECT stream with one request in flight still enters as each starts")

@@ -10,7 +10,8 @@
 // queue: the worker's next poll or park submits it with the rest of its run, and the
 // block layer can merge them. A stream read by one task at a time never has its previous
 // read in flight, so it still enters at once. The last few streams in each direction are
-// followed, so files read (or copied) side by side on one worker are recognised too.
+// followed (the least recently continued gives way), so files read (or copied) side by
+// side on one worker are recognised too, also among random requests.
 //
 // Only timing depends on this: every operation is submitted either way.
 
@@ -31,43 +32,48 @@ struct ContiguousDirectIO {
         var length: UInt32
     }
 
-    /// A stream's latest request: where it ended, and its slot.
+    /// A stream's latest request: where it ended, its slot, and when it was recorded.
     struct Started {
         /// -1 in an unused entry (no descriptor or table slot is negative).
         var file: Int32
         var registered: Bool
         var end: UInt64
         var ticket: SlotTicket
+        /// `Recent.clock` when the stream last started or went on; 0 in an unused entry.
+        var used: UInt64
 
-        static let unused = Started(file: -1, registered: false, end: 0, ticket: SlotTicket(index: 0, generation: 0))
+        static let unused = Started(
+            file: -1, registered: false, end: 0, ticket: SlotTicket(index: 0, generation: 0), used: 0)
     }
 
     /// The latest request of up to four streams in one direction: enough for a few files
-    /// read or copied side by side on one worker; a fifth pushes out the oldest (the stream
-    /// that began longest ago, whether or not it went on since: round robin, not least
-    /// recently used).
+    /// read or copied side by side on one worker. A request that continues none replaces
+    /// the stream that went on least recently, so streams that keep going stay followed
+    /// while one-off (random) requests replace each other.
     struct Recent {
         private var entries = InlineArray<4, Started>(repeating: .unused)
-        /// The entry a request that continues none replaces (round robin over new streams).
-        private var oldest = 0
+        /// Counts `record` calls: an entry's `used` says how recent it is.
+        private var clock: UInt64 = 0
 
         /// Makes `access`, started in `ticket`, the latest of the stream it continues and
-        /// returns that stream's previous ticket; nil, replacing the oldest entry, when it
-        /// continues none.
+        /// returns that stream's previous ticket; nil, replacing the least recently used
+        /// entry, when it continues none.
         @inline(__always)
         mutating func record(_ access: Access, ticket: SlotTicket) -> SlotTicket? {
+            clock &+= 1
             let started = Started(
                 file: access.file, registered: access.registered, end: access.offset &+ UInt64(access.length),
-                ticket: ticket)
+                ticket: ticket, used: clock)
+            var leastRecent = 0
             for index in entries.indices {
                 let entry = entries[index]
                 if entry.end == access.offset, entry.file == access.file, entry.registered == access.registered {
                     entries[index] = started
                     return entry.ticket
                 }
+                if entry.used < entries[leastRecent].used { leastRecent = index }
             }
-            entries[oldest] = started
-            oldest = (oldest + 1) % entries.count
+            entries[leastRecent] = started
             return nil
         }
     }
