@@ -20,18 +20,23 @@ struct DirectIOChecksAlignmentBeforeSubmitting {
         #expect(throws: URingError.self) { try AlignedBuffer(byteCount: 4_096, alignment: 3_000) }
     }
 
+    /// `scratch` opened read-write with `.direct`; nil, printing why, where its file system
+    /// refuses O_DIRECT (tmpfs before Linux 6.6).
+    static func openDirect(_ scratch: TemporaryFile) async throws -> File? {
+        do {
+            return try await File.open(scratch.path, .readWrite, options: [.direct])
+        } catch let error as PathError where error.errno == .invalidArgument {
+            print("skipped: \(scratch.path) is on a file system without O_DIRECT (EINVAL at open)")
+            return nil
+        }
+    }
+
     @Test("aligned direct writes and reads round-trip; misaligned ones throw misalignedDirectIO")
     func directRoundTripAndMisalignment() async throws {
         // The test file's folder must support O_DIRECT (tmpfs does not).
         let scratch = try TemporaryFile()
         try await withRuntime { _ in
-            let file: File
-            do {
-                file = try await File.open(scratch.path, .readWrite, options: [.direct])
-            } catch let error as PathError where error.errno == .invalidArgument {
-                print("skipped: \(scratch.path) is on a file system without O_DIRECT (EINVAL at open)")
-                return
-            }
+            guard let file = try await Self.openDirect(scratch) else { return }
             let source = try AlignedBuffer(byteCount: 8_192)
             for index in 0..<source.bytes.count { source.bytes[index] = UInt8(truncatingIfNeeded: index &* 13) }
             try await file.write(UnsafeRawBufferPointer(source.bytes), at: 4_096)
@@ -64,13 +69,7 @@ struct DirectIOChecksAlignmentBeforeSubmitting {
     func convenienceCallsAlignTheirOwnMemory() async throws {
         let scratch = try TemporaryFile()
         try await withRuntime { _ in
-            let file: File
-            do {
-                file = try await File.open(scratch.path, .readWrite, options: [.direct])
-            } catch let error as PathError where error.errno == .invalidArgument {
-                print("skipped: \(scratch.path) is on a file system without O_DIRECT (EINVAL at open)")
-                return
-            }
+            guard let file = try await Self.openDirect(scratch) else { return }
             // Malloc's 16-byte alignment would fail each of these calls 31 times in 32.
             // Several rounds, so an allocator that happens to align one call cannot pass it.
             for round in 0..<8 {
@@ -99,13 +98,7 @@ struct DirectIOChecksAlignmentBeforeSubmitting {
     func vectoredCallsCheckEveryBuffer() async throws {
         let scratch = try TemporaryFile()
         try await withRuntime { _ in
-            let file: File
-            do {
-                file = try await File.open(scratch.path, .readWrite, options: [.direct])
-            } catch let error as PathError where error.errno == .invalidArgument {
-                print("skipped: \(scratch.path) is on a file system without O_DIRECT (EINVAL at open)")
-                return
-            }
+            guard let file = try await Self.openDirect(scratch) else { return }
             let source = try AlignedBuffer(byteCount: 8_192)
             for index in 0..<source.bytes.count { source.bytes[index] = UInt8(truncatingIfNeeded: index &* 29) }
             let halves = [UnsafeRawBufferPointer(rebasing: source.bytes[..<4_096]), UnsafeRawBufferPointer(rebasing: source.bytes[4_096...])]
