@@ -9,7 +9,8 @@
 // `+fixed-buffers`: the streams read into buffers of a FixedBufferPool, READ_FIXED;
 // `+submit=batched|direct|each`: Configuration.submission, when SQEs enter the kernel;
 // `+registered-files`: the file is registered with the runtime, IOSQE_FIXED_FILE;
-// `+spin=MICROSECONDS`: Configuration.spinBeforeParking)
+// `+spin=MICROSECONDS`: Configuration.spinBeforeParking; `+sqpoll=MILLISECONDS`:
+// Configuration.submissionPollIdle, SQPOLL rings)
 // need a default runtime configured differently from this process's, so each of their
 // runs is a child uring-bench (`--child-run`) started with SWIFT_URING_WORKERS and
 // SWIFT_URING_DEFER_TASKRUN set; it prints one result line (latency percentiles, not a
@@ -38,9 +39,12 @@ struct SwiftURingEngine: Engine {
     var registeredFiles = false
     /// Poll the ring this long before parking (SWIFT_URING_SPIN_MICROSECONDS in a child).
     var spinMicroseconds: Int?
+    /// SQPOLL rings with this idle time (SWIFT_URING_SQPOLL_MILLISECONDS in a child).
+    var submissionPollMilliseconds: Int?
 
     var runsInChild: Bool {
         workers != nil || deferTaskRun != nil || spinMicroseconds != nil || fixedBuffers || submission != nil || registeredFiles
+            || submissionPollMilliseconds != nil
     }
 
     init(name: String = "swift-uring", options: [String] = []) throws(SpecError) {
@@ -60,13 +64,17 @@ struct SwiftURingEngine: Engine {
                 (0...1_000_000).contains(microseconds)
             {
                 spinMicroseconds = microseconds
+            } else if option.hasPrefix("sqpoll="), let milliseconds = Int(option.dropFirst("sqpoll=".count)),
+                (1...60_000).contains(milliseconds)
+            {
+                submissionPollMilliseconds = milliseconds
             } else if option.hasPrefix("submit=") {
                 guard let policy = URingRuntime.Submission(rawValue: String(option.dropFirst("submit=".count))) else {
                     throw SpecError("engine '\(name)': '\(option)': submit= takes batched, direct or each")
                 }
                 submission = policy
             } else {
-                throw SpecError("engine '\(name)': unknown option '\(option)'; swift-uring takes workers=N (1...256), defer-taskrun[=0|1], fixed-buffers, registered-files, spin=MICROSECONDS (0...1000000) and submit=batched|direct|each")
+                throw SpecError("engine '\(name)': unknown option '\(option)'; swift-uring takes workers=N (1...256), defer-taskrun[=0|1], fixed-buffers, registered-files, spin=MICROSECONDS (0...1000000), sqpoll=MILLISECONDS (1...60000) and submit=batched|direct|each")
             }
         }
     }
@@ -127,6 +135,7 @@ struct SwiftURingEngine: Engine {
         if let submission { environment[URingRuntime.Submission.environmentVariable] = submission.rawValue }
         if registeredFiles { environment["SWIFT_URING_REGISTERED_FILES"] = "1" }
         if let spinMicroseconds { environment["SWIFT_URING_SPIN_MICROSECONDS"] = "\(spinMicroseconds)" }
+        if let submissionPollMilliseconds { environment["SWIFT_URING_SQPOLL_MILLISECONDS"] = "\(submissionPollMilliseconds)" }
         if fixedBuffers {
             // At least a huge page's worth, so the pool is backed by huge pages as the
             // other engines' buffers are (see StreamBuffers).

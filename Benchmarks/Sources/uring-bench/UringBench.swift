@@ -60,7 +60,7 @@ struct UringBench: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp(
         "Comma-separated engines or variants (name+option+...): \(engineNames.joined(separator: ",")).",
-        discussion: "Variants: swift-uring+workers=N, swift-uring+defer-taskrun[=0|1], swift-uring+fixed-buffers, swift-uring+registered-files, swift-uring+submit=batched|direct|each, swift-uring+spin=MICROSECONDS (child process each), raw+defer-taskrun, raw+sqpoll, raw+iopoll, raw+fixed-files, raw+fixed-buffers, raw+submit-each, fio+OPTION[=VALUE] (any fio option, e.g. fio+registerfiles+fixedbufs)."))
+        discussion: "Variants: swift-uring+workers=N, swift-uring+defer-taskrun[=0|1], swift-uring+fixed-buffers, swift-uring+registered-files, swift-uring+submit=batched|direct|each, swift-uring+spin=MICROSECONDS, swift-uring+sqpoll=MILLISECONDS (child process each), raw+defer-taskrun, raw+sqpoll, raw+iopoll, raw+fixed-files, raw+fixed-buffers, raw+submit-each, fio+OPTION[=VALUE] (any fio option, e.g. fio+registerfiles+fixedbufs)."))
     var engines: String = engineNames.joined(separator: ",")
 
     @Option(name: .customLong("workload"), help: ArgumentHelp(

@@ -95,8 +95,8 @@ public struct RingSetupFlags: OptionSet, Sendable, Hashable, CustomStringConvert
     /// IORING_SETUP_CQSIZE: the completion queue has the size asked for, not twice the
     /// submission queue's.
     public static let completionQueueSize = RingSetupFlags(rawValue: IORING_SETUP_CQSIZE)
-    /// IORING_SETUP_SQPOLL: a kernel thread polls the submission queue (the runtime never
-    /// asks for it).
+    /// IORING_SETUP_SQPOLL: a kernel thread polls the submission queue (the runtime asks
+    /// for it only with `URingRuntime.Configuration.submissionPollIdle`).
     public static let submissionPoll = RingSetupFlags(rawValue: IORING_SETUP_SQPOLL)
     /// IORING_SETUP_SUBMIT_ALL (Linux 5.18): a batch goes on past an entry the kernel
     /// cannot prepare (that entry completes with its error).

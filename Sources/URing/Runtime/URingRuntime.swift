@@ -130,6 +130,22 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         public var spinBeforeParking = Duration.zero
         /// The range `spinBeforeParking` must lie in.
         static let spinBeforeParkingRange = Duration.zero...Duration.seconds(1)
+        /// IORING_SETUP_SQPOLL (default nil: off): every worker ring gets a kernel thread
+        /// that takes SQEs from the queue as they are prepared, so submitting needs no
+        /// system call while that thread is awake; it sleeps after this long without work
+        /// (whole milliseconds, 1 ms...60 s) and the next submission wakes it (one
+        /// io_uring_enter). `SWIFT_URING_SQPOLL_MILLISECONDS` sets it on the default
+        /// runtime.
+        ///
+        /// Each poller keeps a CPU busy while awake, beside the worker it serves: on this
+        /// project's 2-core VM it lost to the default at every workload measured (README).
+        /// The kernel refuses SQPOLL with DEFER_TASKRUN (`deferTaskRun` must be false) and
+        /// with COOP_TASKRUN and TASKRUN_FLAG, so these rings have neither: completion work
+        /// runs on the poller's thread, and a worker with `spinBeforeParking` enters the
+        /// kernel at each poll. The fallback backend ignores it.
+        public var submissionPollIdle: Duration?
+        /// The range `submissionPollIdle` must lie in.
+        static let submissionPollIdleRange = Duration.milliseconds(1)...Duration.seconds(60)
         /// io_uring, the fallback, or whichever works (default). With `.automatic`, the
         /// environment variable `SWIFT_URING_BACKEND` (automatic|io_uring|fallback)
         /// decides; an explicit `.ioURing` or `.fallback` here wins over it.
@@ -185,10 +201,12 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         }
 
         func ringOptions(emulated: Bool) -> RingOptions {
-            RingOptions(
+            // SQPOLL rings can have neither task-run flag (the kernel refuses the setup).
+            let polled = submissionPollIdle != nil
+            return RingOptions(
                 submissionQueueEntries: ringEntries, singleIssuer: true, deferTaskRun: deferTaskRun,
-                cooperativeTaskRun: !deferTaskRun, taskRunFlag: spinBeforeParking > .zero, faults: ringFaults,
-                emulated: emulated)
+                cooperativeTaskRun: !deferTaskRun && !polled, taskRunFlag: spinBeforeParking > .zero && !polled,
+                submissionPollIdle: submissionPollIdle, faults: ringFaults, emulated: emulated)
         }
 
         /// `backend`, or for `.automatic` what SWIFT_URING_BACKEND names.
@@ -257,6 +275,15 @@ public final class URingRuntime: RemoteDriverSource, Sendable {
         }
         if let reason = RegisteredFiles.invalidReason(configuration.registeredFiles) {
             throw URingError.invalidArgument(reason)
+        }
+        if let idle = configuration.submissionPollIdle {
+            guard Configuration.submissionPollIdleRange.contains(idle) else {
+                throw URingError.invalidArgument("submissionPollIdle must be 1 ms...60 s, not \(idle)")
+            }
+            guard !configuration.deferTaskRun else {
+                throw URingError.invalidArgument(
+                    "submissionPollIdle (SQPOLL) cannot be combined with deferTaskRun: the kernel refuses DEFER_TASKRUN on an SQPOLL ring")
+            }
         }
         // The process default starts before `main` could set up logging: its reports wait
         // for `useLogger(_:)` or, at the latest, `heldReportsDelay`.

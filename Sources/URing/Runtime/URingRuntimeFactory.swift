@@ -14,7 +14,8 @@
 // from the environment: SWIFT_URING_WORKERS (default: CPU count), SWIFT_URING_RING_ENTRIES
 // (default 256), SWIFT_URING_RECEIVE_BUFFERS (COUNT or COUNTxSIZE, default 256x16384; 0
 // turns multishot receives off), SWIFT_URING_DEFER_TASKRUN (1: rings set up with
-// IORING_SETUP_DEFER_TASKRUN; 0, the default: COOP_TASKRUN). A value that is not valid stops the program at start
+// IORING_SETUP_DEFER_TASKRUN; 0, the default: COOP_TASKRUN), SWIFT_URING_SQPOLL_MILLISECONDS
+// (rings with IORING_SETUP_SQPOLL and that idle time; unset, the default: none). A value that is not valid stops the program at start
 // with a message naming the variable; so does a runtime that cannot start (the typed
 // error's message says why and what to do).
 // Logging: the runtime exists before `main` can call `LoggingSystem.bootstrap`, so it makes
@@ -69,6 +70,13 @@ public struct URingRuntimeFactory: ExecutorFactory {
                 invalid("SWIFT_URING_SPIN_MICROSECONDS", value, "microseconds in 0...\(Int(range.upperBound / .microseconds(1)))")
             }
             configuration.spinBeforeParking = .microseconds(microseconds)
+        }
+        if let value = environment("SWIFT_URING_SQPOLL_MILLISECONDS") {
+            let range = URingRuntime.Configuration.submissionPollIdleRange
+            guard let milliseconds = Int(value), range.contains(.milliseconds(milliseconds)) else {
+                invalid("SWIFT_URING_SQPOLL_MILLISECONDS", value, "milliseconds in 1...\(Int(range.upperBound / .milliseconds(1)))")
+            }
+            configuration.submissionPollIdle = .milliseconds(milliseconds)
         }
         if let value = environment(URingRuntime.Submission.environmentVariable) {
             guard let submission = URingRuntime.Submission(rawValue: value) else {
