@@ -82,6 +82,11 @@ struct RuntimeWithSubmissionPolling {
         try await listener.close()
     }
 
+}
+
+/// The checks run before a backend is chosen, so on both.
+@Suite("SQPOLL configuration errors")
+struct SubmissionPollingConfigurationErrors {
     @Test("an idle time out of 1 ms...60 s, or SQPOLL with deferTaskRun, throws invalidArgument")
     func invalidConfigurations() {
         for idle: Duration in [.zero, .microseconds(999), .seconds(61)] {
