@@ -25,15 +25,8 @@ struct RuntimeRunsOnKernelsWithoutTheNewerSetupFlags {
             #expect(try await FileSystem.readAll(path) == payload)
 
             let listener = try TCPListener(binding: .ipv4Loopback())
-            let server = Task(executorPreference: runtime.executor) {
-                for try await connection in listener.connections {
-                    try await TCPStreamsEchoEveryByte.echo(connection)
-                    return
-                }
-            }
             let message = randomBytes(70_000)
-            #expect(try await TCPStreamsEchoEveryByte.roundTrip(message, to: listener.localAddress) == message)
-            try await server.value
+            #expect(try await TCPStreamsEchoEveryByte.echoFirstConnection(of: listener, on: runtime, message) == message)
             try await listener.close()
             try await URingRuntime.sleep(for: .milliseconds(5))
 

@@ -10,26 +10,14 @@ import Testing
 struct RuntimeWithSubmissionPolling {
     @Test("SQPOLL rings get every other flag the runtime asks for, and files, TCP, sleeps and cancellation work")
     func polledRingsWork() async throws {
-        var configuration = URingRuntime.Configuration(workers: 2, backend: .ioURing)
-        configuration.logger.logLevel = .error
-        configuration.submissionPollIdle = .milliseconds(20)
-        let runtime: URingRuntime
         do {
-            runtime = try URingRuntime(configuration)
+            try await withRuntime({ configuration in
+                configuration.backend = .ioURing
+                configuration.submissionPollIdle = .milliseconds(20)
+            }) { runtime in try await Self.exercise(runtime) }
         } catch let error as URingUnavailableError {
             print("skipped: this kernel refuses an SQPOLL ring here: \(error)")
-            return
         }
-        let result: Result<Void, any Error>
-        do {
-            result = .success(try await withTaskExecutorPreference(runtime.executor) {
-                try await Self.exercise(runtime)
-            })
-        } catch {
-            result = .failure(error)
-        }
-        await runtime.shutdown()
-        try result.get()
     }
 
     private static func exercise(_ runtime: URingRuntime) async throws {
@@ -63,15 +51,8 @@ struct RuntimeWithSubmissionPolling {
         try await file.close()
 
         let listener = try TCPListener(binding: .ipv4Loopback())
-        let server = Task(executorPreference: runtime.executor) {
-            for try await connection in listener.connections {
-                try await TCPStreamsEchoEveryByte.echo(connection)
-                return
-            }
-        }
         let message = randomBytes(70_000)
-        #expect(try await TCPStreamsEchoEveryByte.roundTrip(message, to: listener.localAddress) == message)
-        try await server.value
+        #expect(try await TCPStreamsEchoEveryByte.echoFirstConnection(of: listener, on: runtime, message) == message)
 
         // After the poller's idle time: the next submission must wake it.
         try await URingRuntime.sleep(for: .milliseconds(60))
@@ -92,24 +73,18 @@ struct SubmissionPollingConfigurationErrors {
         for idle: Duration in [.zero, .microseconds(999), .seconds(61)] {
             var configuration = URingRuntime.Configuration(workers: 1)
             configuration.submissionPollIdle = idle
-            do {
+            #expect("idle \(idle)") {
                 _ = try URingRuntime(configuration)
-                Issue.record("idle \(idle): the runtime started")
-            } catch let URingError.invalidArgument(message) {
-                #expect(message.contains("submissionPollIdle must be 1 ms...60 s"), "\(message)")
-            } catch {
-                Issue.record("idle \(idle): \(error)")
+            } throws: { error in
+                isInvalidArgument(error, containing: "submissionPollIdle must be 1 ms...60 s")
             }
         }
         var configuration = URingRuntime.Configuration(workers: 1, deferTaskRun: true)
         configuration.submissionPollIdle = .milliseconds(10)
-        do {
+        #expect("SQPOLL with deferTaskRun") {
             _ = try URingRuntime(configuration)
-            Issue.record("SQPOLL with deferTaskRun started")
-        } catch let URingError.invalidArgument(message) {
-            #expect(message.contains("deferTaskRun"), "\(message)")
-        } catch {
-            Issue.record("SQPOLL with deferTaskRun: \(error)")
+        } throws: { error in
+            isInvalidArgument(error, containing: "deferTaskRun")
         }
     }
 }

@@ -21,6 +21,23 @@ struct TCPStreamsEchoEveryByte {
         return echoed
     }
 
+    /// Serves the first connection `listener`'s multishot accept delivers with `echo`, on
+    /// `runtime`, while a client round-trips `payload` to it; returns what came back once
+    /// the server is done.
+    static func echoFirstConnection(
+        of listener: TCPListener, on runtime: URingRuntime, _ payload: [UInt8]
+    ) async throws -> [UInt8] {
+        let server = Task(executorPreference: runtime.executor) {
+            for try await connection in listener.connections {
+                try await echo(connection)
+                return
+            }
+        }
+        let echoed = try await roundTrip(payload, to: listener.localAddress)
+        try await server.value
+        return echoed
+    }
+
     /// Sends `payload` on `client`, half-closes, and reads back until EOF.
     static func roundTrip(_ payload: [UInt8], over client: TCPStream) async throws -> [UInt8] {
         async let sent: Void = {
